@@ -1,0 +1,1 @@
+"""Grader part of nncourse."""

@@ -1,0 +1,1 @@
+"""Release part of nncourse."""
