@@ -1,0 +1,103 @@
+"""Elementwise activation functions as modules with no parameters.
+
+Each follows the module contract of ``nnlib.layers``: ``forward(x)`` keeps what
+``backward`` needs, ``backward(dout)`` returns ``dx = dout * f'(x)`` (elementwise). Inputs
+may have any shape; ``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input
+stays float32; integers are cast to float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib.layers import Module, as_float_array, check_dout
+
+
+class Sigmoid(Module):
+    """Logistic function ``s(x) = 1 / (1 + exp(-x))``, with ``s'(x) = s(x) (1 - s(x))``."""
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Numerically stable sigmoid; caches the output.
+
+        ``exp(-x)`` overflows for ``x < -709``. With ``e = exp(-|x|) <= 1`` no overflow can
+        happen: ``s(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` for ``x < 0``.
+
+        Args:
+            x: any shape.
+
+        Returns:
+            out: same shape as ``x``, values in ``[0, 1]``.
+        """
+        x = as_float_array(x)
+        raise NotImplementedError("Exercise sigmoid.forward: not implemented yet")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * s * (1 - s)``, with ``s`` the cached output."""
+        out = self._cached("_out")
+        dout = check_dout(dout, out.shape, out.dtype)
+        raise NotImplementedError("Exercise sigmoid.backward: not implemented yet")
+
+
+class Tanh(Module):
+    """Hyperbolic tangent ``tanh(x)``, with ``tanh'(x) = 1 - tanh(x)**2``."""
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = tanh(x)`` (any shape); caches the output."""
+        x = as_float_array(x)
+        raise NotImplementedError("Exercise tanh.forward: not implemented yet")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * (1 - out**2)``, with ``out`` the cached output."""
+        out = self._cached("_out")
+        dout = check_dout(dout, out.shape, out.dtype)
+        raise NotImplementedError("Exercise tanh.backward: not implemented yet")
+
+
+class ReLU(Module):
+    """Rectified linear unit ``max(x, 0)``; its derivative is 1 where ``x > 0``, else 0."""
+
+    def __init__(self) -> None:
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = max(x, 0)`` (any shape); caches the input ``x``."""
+        x = as_float_array(x)
+        raise NotImplementedError("Exercise relu.forward: not implemented yet")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * (x > 0)``: the mask comes from the cached input (0 at ``x == 0``)."""
+        x = self._cached("_x")
+        dout = check_dout(dout, x.shape, x.dtype)
+        raise NotImplementedError("Exercise relu.backward: not implemented yet")
+
+
+class LeakyReLU(Module):
+    """Leaky ReLU ``x if x > 0 else a * x``, with ``a = negative_slope`` in ``[0, 1)``."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        if isinstance(negative_slope, bool) or not isinstance(
+            negative_slope, (int, float, np.integer, np.floating)
+        ) or not 0 <= negative_slope < 1:
+            raise ValueError(f"expected negative_slope in [0, 1), got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = where(x > 0, x, a * x)`` (any shape); caches the input ``x``."""
+        x = as_float_array(x)
+        raise NotImplementedError("Exercise leaky_relu.forward: not implemented yet")
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * where(x > 0, 1, a)``, with ``x`` the cached input."""
+        x = self._cached("_x")
+        dout = check_dout(dout, x.shape, x.dtype)
+        raise NotImplementedError("Exercise leaky_relu.backward: not implemented yet")
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(negative_slope={self.negative_slope})"

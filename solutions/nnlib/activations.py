@@ -1,0 +1,126 @@
+"""Elementwise activation functions as modules with no parameters.
+
+Each follows the module contract of ``nnlib.layers``: ``forward(x)`` keeps what
+``backward`` needs, ``backward(dout)`` returns ``dx = dout * f'(x)`` (elementwise). Inputs
+may have any shape; ``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input
+stays float32; integers are cast to float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib.layers import Module, as_float_array, check_dout
+
+
+class Sigmoid(Module):
+    """Logistic function ``s(x) = 1 / (1 + exp(-x))``, with ``s'(x) = s(x) (1 - s(x))``."""
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Numerically stable sigmoid; caches the output.
+
+        ``exp(-x)`` overflows for ``x < -709``. With ``e = exp(-|x|) <= 1`` no overflow can
+        happen: ``s(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` for ``x < 0``.
+
+        Args:
+            x: any shape.
+
+        Returns:
+            out: same shape as ``x``, values in ``[0, 1]``.
+        """
+        x = as_float_array(x)
+        ### BEGIN SOLUTION sigmoid.forward
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1.0, e)
+        out /= 1.0 + e
+        self._out = out
+        return out
+        ### END SOLUTION
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * s * (1 - s)``, with ``s`` the cached output."""
+        out = self._cached("_out")
+        dout = check_dout(dout, out.shape, out.dtype)
+        ### BEGIN SOLUTION sigmoid.backward
+        return dout * out * (1.0 - out)
+        ### END SOLUTION
+
+
+class Tanh(Module):
+    """Hyperbolic tangent ``tanh(x)``, with ``tanh'(x) = 1 - tanh(x)**2``."""
+
+    def __init__(self) -> None:
+        self._out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = tanh(x)`` (any shape); caches the output."""
+        x = as_float_array(x)
+        ### BEGIN SOLUTION tanh.forward
+        self._out = np.tanh(x)
+        return self._out
+        ### END SOLUTION
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * (1 - out**2)``, with ``out`` the cached output."""
+        out = self._cached("_out")
+        dout = check_dout(dout, out.shape, out.dtype)
+        ### BEGIN SOLUTION tanh.backward
+        return dout * (1.0 - out * out)
+        ### END SOLUTION
+
+
+class ReLU(Module):
+    """Rectified linear unit ``max(x, 0)``; its derivative is 1 where ``x > 0``, else 0."""
+
+    def __init__(self) -> None:
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = max(x, 0)`` (any shape); caches the input ``x``."""
+        x = as_float_array(x)
+        ### BEGIN SOLUTION relu.forward
+        self._x = x
+        return np.maximum(x, 0.0)
+        ### END SOLUTION
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * (x > 0)``: the mask comes from the cached input (0 at ``x == 0``)."""
+        x = self._cached("_x")
+        dout = check_dout(dout, x.shape, x.dtype)
+        ### BEGIN SOLUTION relu.backward
+        return dout * (x > 0)
+        ### END SOLUTION
+
+
+class LeakyReLU(Module):
+    """Leaky ReLU ``x if x > 0 else a * x``, with ``a = negative_slope`` in ``[0, 1)``."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        if isinstance(negative_slope, bool) or not isinstance(
+            negative_slope, (int, float, np.integer, np.floating)
+        ) or not 0 <= negative_slope < 1:
+            raise ValueError(f"expected negative_slope in [0, 1), got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+        self._x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = where(x > 0, x, a * x)`` (any shape); caches the input ``x``."""
+        x = as_float_array(x)
+        ### BEGIN SOLUTION leaky_relu.forward
+        self._x = x
+        return np.where(x > 0, x, self.negative_slope * x)
+        ### END SOLUTION
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """``dx = dout * where(x > 0, 1, a)``, with ``x`` the cached input."""
+        x = self._cached("_x")
+        dout = check_dout(dout, x.shape, x.dtype)
+        ### BEGIN SOLUTION leaky_relu.backward
+        return np.where(x > 0, dout, self.negative_slope * dout)
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(negative_slope={self.negative_slope})"
