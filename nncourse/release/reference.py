@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from pathlib import Path
 
 from nncourse.release.builder import ReleaseError
 from nncourse.release.command import find_root
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def execute(path: Path, out: Path, env: dict[str, str], timeout: int) -> tuple[o
     try:
         client.execute(env=env)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        return nb, str(error).strip().splitlines()[-1] if str(error).strip() else repr(error)
+        lines = ANSI.sub("", str(error)).strip().splitlines()
+        return nb, lines[-1] if lines else repr(error)
     return nb, None
 
 
