@@ -181,16 +181,19 @@ class SoftmaxCrossEntropyLoss(Loss):
 def check_labels(target: object, n: int, c: int) -> np.ndarray:
     """``target`` as integer labels of shape (n,) with values in ``[0, c)``, else an error."""
     y = np.asarray(target)
+    one_hot = "; one-hot rows? use y.argmax(axis=1)" if y.ndim == 2 else ""
     if y.dtype.kind not in "iu":
-        hint = "; one-hot rows? use y.argmax(axis=1)" if y.ndim == 2 else ""
         raise TypeError(
             f"expected target to hold integer class labels, got dtype {y.dtype}"
-            f"{hint or '; convert with y.astype(int)'}"
+            f"{one_hot or '; convert with y.astype(int)'}"
         )
     if y.shape != (n,):
-        raise ValueError(f"expected target of shape ({n},) (one label per row of pred), "
-                         f"got {y.shape}")
-    if n and (y.min() < 0 or y.max() >= c):
+        raise ValueError(
+            f"expected target of shape ({n},) (one label per row of pred), got {y.shape}{one_hot}"
+        )
+    if n == 0:
+        raise ValueError("expected at least one example, got pred with 0 rows")
+    if y.min() < 0 or y.max() >= c:
         raise ValueError(
             f"expected target labels in [0, {c}) for pred with {c} columns, got labels from "
             f"{y.min()} to {y.max()}"

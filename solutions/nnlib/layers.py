@@ -173,7 +173,9 @@ class Linear(Module):
         x = check_shape(np.asarray(x, dtype=self.W.value.dtype), (None, self.in_features))
         ### BEGIN SOLUTION linear.forward
         self._x = x
-        return x @ self.W.value + self.b.value
+        out = x @ self.W.value
+        out += self.b.value
+        return out
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -228,9 +230,17 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module) -> None:
+        first: dict[int, int] = {}
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"expected module {i} to be a Module, got {type(m).__name__}")
+            if id(m) in first:
+                raise ValueError(
+                    f"expected each module once, got module {first[id(m)]} again at position "
+                    f"{i}: a module caches only its last forward, so make a new one (to share "
+                    "weights, give the new module the same Parameter objects)"
+                )
+            first[id(m)] = i
         self.modules = list(modules)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
