@@ -45,13 +45,13 @@ def as_float_array(x: object, name: str = "x") -> np.ndarray:
 def check_shape(x: np.ndarray, expected: tuple, name: str = "x") -> np.ndarray:
     """Raise ``ValueError`` unless ``x.shape`` matches ``expected``.
 
-    ``expected`` holds sizes, or ``None`` for "any size" (shown as ``N``).
+    ``expected`` holds sizes, or letters such as ``"N"`` for "any size".
     """
     ok = x.ndim == len(expected) and all(
-        want is None or have == want for have, want in zip(x.shape, expected, strict=True)
+        isinstance(want, str) or have == want for have, want in zip(x.shape, expected, strict=True)
     )
     if not ok:
-        shown = "(" + ", ".join("N" if n is None else str(n) for n in expected)
+        shown = "(" + ", ".join(str(n) for n in expected)
         shown += ",)" if len(expected) == 1 else ")"
         raise ValueError(f"expected {name} of shape {shown}, got {tuple(x.shape)}")
     return x
@@ -170,7 +170,7 @@ class Linear(Module):
         Returns:
             out: shape (N, M).
         """
-        x = check_shape(np.asarray(x, dtype=self.W.value.dtype), (None, self.in_features))
+        x = check_shape(np.asarray(x, dtype=self.W.value.dtype), ("N", self.in_features))
         raise NotImplementedError("Exercise linear.forward: not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:

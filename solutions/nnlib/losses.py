@@ -194,7 +194,7 @@ class SoftmaxCrossEntropyLoss(Loss):
         Returns:
             The loss as a Python float; use ``log_softmax`` (stable at logits of +-1000).
         """
-        pred = check_shape(as_float_array(pred, "pred"), (None, None), "pred")
+        pred = check_shape(as_float_array(pred, "pred"), ("N", "C"), "pred")
         target = check_labels(target, *pred.shape)
         ### BEGIN SOLUTION softmax_ce.forward
         logp = log_softmax(pred)
