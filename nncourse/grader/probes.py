@@ -1,0 +1,304 @@
+"""Worker side: run the submission's code on given inputs and return plain arrays.
+
+This is trusted code running in the untrusted worker. Each *probe* takes JSON arguments
+and input arrays, calls the student's functions, and returns a dict of arrays (outputs,
+gradients, forward values at perturbed points, "was the input changed" flags). It
+computes no verdict: comparisons and finite differences happen on the trusted side. An
+exception from student code is reported per call as ``{"error": ..., "type": ...}``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+
+import numpy as np
+
+from nncourse.grader import standins
+
+PROBES = {}
+
+
+def probe(function):
+    """Register ``function`` as a probe under its name."""
+    PROBES[function.__name__] = function
+    return function
+
+
+class BadReturn(TypeError):
+    """The student's function returned something that is not an array of numbers."""
+
+
+def as_numbers(value, what: str) -> np.ndarray:
+    """``value`` as a numeric ndarray, or ``BadReturn`` naming ``what``."""
+    if value is None:
+        raise BadReturn(f"{what} returned None; expected an array (did you forget 'return'?)")
+    try:
+        array = np.array(value)
+    except Exception:
+        raise BadReturn(f"{what} returned {type(value).__name__}, expected an array") from None
+    if array.dtype.kind not in "biuf":
+        raise BadReturn(f"{what} returned {type(value).__name__} of dtype {array.dtype}, "
+                        "expected numbers")
+    return array
+
+
+def attribute(path: str):
+    """``nnlib.<module>.<name>`` for ``path = "module.name"``."""
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(f"nnlib.{module}"), name)
+
+
+def changed(before: np.ndarray, after: np.ndarray) -> bool:
+    """True when ``after`` no longer equals ``before`` (NaNs compare equal)."""
+    return not np.array_equal(before, after, equal_nan=True)
+
+
+def layers_module():
+    return importlib.import_module("nnlib.layers")
+
+
+@probe
+def call(args, a):
+    """``out = f(*inputs, **kwargs)``; flags inputs the call changed."""
+    f = attribute(args["function"])
+    names = args["inputs"]
+    given = [a[n].copy() for n in names]
+    out = as_numbers(f(*given, **args.get("kwargs", {})), args["function"])
+    result = {"out": out}
+    for name, before, after in zip(names, [a[n] for n in names], given):
+        result[f"mutated:{name}"] = np.array(changed(before, after))
+    return result
+
+
+def build_module(args, a):
+    """A student module from ``args["module"]``, with parameter values set from inputs."""
+    cls = attribute(args["module"])
+    init = dict(args.get("init", {}))
+    if init.pop("rng", False):
+        init["rng"] = np.random.default_rng(0)
+    module = cls(*args.get("init_args", []), **init)
+    for name in args.get("params", []):
+        getattr(module, name).value = a[f"param:{name}"].copy()
+    return module
+
+
+@probe
+def module(args, a):
+    """Forward (and backward) of a student module; forwards at perturbed points.
+
+    Inputs: ``x``, optional ``dout``, ``param:<name>``, and perturbed points ``xs`` (K, ...)
+    and ``<name>s``. Returns ``y``, ``dx``, ``grad:<name>``, ``grad2:<name>`` (after a
+    second backward with the same ``dout``), ``ys`` and ``ys:<name>``, mutation flags.
+    """
+    m = build_module(args, a)
+    x = a["x"].copy()
+    result = {"y": as_numbers(m.forward(x), "forward")}
+    result["mutated:x"] = np.array(changed(a["x"], x))
+    if "dout" in a:
+        dout = a["dout"].copy()
+        result["dx"] = as_numbers(m.backward(dout), "backward")
+        result["mutated:dout"] = np.array(changed(a["dout"], dout))
+        for name in args.get("params", []):
+            result[f"grad:{name}"] = as_numbers(getattr(m, name).grad, f"{name}.grad").copy()
+        if args.get("twice"):
+            m.backward(a["dout"].copy())
+            for name in args.get("params", []):
+                result[f"grad2:{name}"] = as_numbers(getattr(m, name).grad, f"{name}.grad").copy()
+    if "xs" in a:
+        result["ys"] = np.stack([as_numbers(m.forward(p.copy()), "forward") for p in a["xs"]])
+    for name in args.get("params", []):
+        if f"{name}s" in a:
+            ys = []
+            for point in a[f"{name}s"]:
+                getattr(m, name).value = point.copy()
+                ys.append(as_numbers(m.forward(a["x"].copy()), "forward"))
+            result[f"ys:{name}"] = np.stack(ys)
+    return result
+
+
+@probe
+def loss(args, a):
+    """``L = loss.forward(pred, target)``, ``dpred = loss.backward(dloss)``, L at points."""
+    cls = attribute(args["loss"])
+    fn = cls()
+    pred, target = a["pred"].copy(), a["target"].copy()
+    result = {"value": as_numbers(fn.forward(pred, target), "forward")}
+    result["mutated:pred"] = np.array(changed(a["pred"], pred))
+    result["mutated:target"] = np.array(changed(a["target"], target))
+    if "dloss" in args:
+        result["dpred"] = as_numbers(fn.backward(args["dloss"]), "backward")
+        result["mutated:pred"] |= np.array(changed(a["pred"], pred))
+    if "preds" in a:
+        result["values"] = np.array([as_numbers(cls().forward(p.copy(), a["target"].copy()),
+                                                "forward") for p in a["preds"]])
+    return result
+
+
+@probe
+def sequential(args, a):
+    """A student ``Sequential`` of stand-ins: output, dx, the stand-ins' grads, call log."""
+    layers = layers_module()
+    toys = standins.make_standins(layers)
+    log: list[int] = []
+    shared = None
+    modules = []
+    for index, spec in enumerate(args["modules"]):
+        kind = spec[0]
+        if kind == "scale":
+            parameter = shared if spec[2] and shared is not None else None
+            modules.append(toys["Scale"](a[spec[1]], log, index, parameter))
+            shared = shared or modules[-1].a
+        else:
+            modules.append(toys[kind.capitalize()](log, index))
+    model = layers.Sequential(*modules)
+    x = a["x"].copy()
+    result = {"y": as_numbers(model.forward(x), "forward")}
+    result["mutated:x"] = np.array(changed(a["x"], x))
+    if "dout" in a:
+        result["dx"] = as_numbers(model.backward(a["dout"].copy()), "backward")
+        result["grads"] = np.stack([m.a.grad for m in modules if hasattr(m, "a")])
+    result["log"] = np.array(log, dtype=np.int64)
+    return result
+
+
+@probe
+def optimizer(args, a):
+    """Steps of a student optimizer on parameters whose gradients we set before each step."""
+    layers = layers_module()
+    cls = attribute(args["optimizer"])
+    params = [layers.Parameter(a[f"value{i}"].copy(), f"p{i}") for i in range(args["count"])]
+    arrays = [p.value for p in params]
+    opt = cls(params, **args["kwargs"])
+    values, grads_changed, in_place = [], False, True
+    for t in range(args["steps"]):
+        for i, p in enumerate(params):
+            p.grad = a[f"grads{i}"][t].copy()
+        opt.step()
+        for i, p in enumerate(params):
+            grads_changed |= changed(a[f"grads{i}"][t], p.grad)
+            in_place &= p.value is arrays[i]
+        values.append(np.concatenate([as_numbers(p.value, "value").ravel() for p in params]))
+    opt.zero_grad()
+    zeroed = all(not np.any(p.grad) for p in params)
+    return {"values": np.stack(values), "grads_changed": np.array(grads_changed),
+            "in_place": np.array(in_place), "zeroed": np.array(zeroed)}
+
+
+@probe
+def minibatches(args, a):
+    """Batches of one epoch for rows that carry their own index: ids seen, batch sizes."""
+    fn = attribute("train.minibatches")
+    X, y = a["X"].copy(), a["y"].copy()
+    limit = len(X) + 2
+
+    def epoch(seed):
+        rng = None if seed is None else np.random.default_rng(seed)
+        kwargs = {"rng": rng, "shuffle": args["shuffle"]}
+        batches = list(itertools.islice(fn(X, y, args["batch_size"], **kwargs), limit))
+        xs = [as_numbers(b[0], "the X of a batch") for b in batches]
+        ys = [as_numbers(b[1], "the y of a batch") for b in batches]
+        return xs, ys
+
+    seed = args.get("seed")
+    xs, ys = epoch(seed)
+    again, _ = epoch(seed)
+    other, _ = epoch(None if seed is None else seed + 1)
+    ids = lambda batches: np.concatenate([b[:, 0] for b in batches]) if batches else np.zeros(0)
+    return {"x_ids": ids(xs), "y_ids": np.concatenate(ys) if ys else np.zeros(0),
+            "sizes": np.array([len(b) for b in xs], dtype=np.int64),
+            "widths": np.array([b.shape[1] if b.ndim == 2 else -1 for b in xs], dtype=np.int64),
+            "again": ids(again), "other": ids(other),
+            "mutated:X": np.array(changed(a["X"], X)), "mutated:y": np.array(changed(a["y"], y))}
+
+
+@probe
+def train_epoch(args, a):
+    """One student ``train_epoch`` with a recording model, loss and optimizer."""
+    train = importlib.import_module("nnlib.train")
+    toys = standins.make_standins(layers_module())
+    train.minibatches = standins.fixed_order_batches(a["order"], list(args["sizes"]))
+    log, seen, values, grads = [], [], [], []
+    model = toys["RecordingModel"](a["X"].shape[1], log, seen)
+    loss_fn = toys["QuadraticLoss"](log, values)
+    opt = toys["RecordingOptimizer"](model.parameters(), log, grads)
+    result = train.train_epoch(model, loss_fn, opt, a["X"].copy(), a["y"].copy(),
+                               args["batch_size"], rng=np.random.default_rng(args["seed"]))
+    return {"result": as_numbers(result, "train_epoch"), "log": np.array(log, dtype=np.int64),
+            "seen": np.concatenate(seen) if seen else np.zeros(0),
+            "batch_sizes": np.array([len(s) for s in seen], dtype=np.int64),
+            "losses": np.array(values), "w": model.w.value.copy(),
+            "grads": np.stack(grads) if grads else np.zeros((0, a["X"].shape[1]))}
+
+
+@probe
+def early_stopping(args, a):
+    """``EarlyStopping(patience, min_delta).step(loss)`` for each loss of a sequence."""
+    cls = attribute("train.EarlyStopping")
+    stopper = cls(args["patience"], args["min_delta"])
+    answers = [bool(stopper.step(float(v))) for v in a["losses"]]
+    return {"stop": np.array(answers, dtype=bool)}
+
+
+@probe
+def initializer(args, a):
+    """``init.<name>(shape, rng)`` twice with one seed, once with another, once in float32."""
+    fn = attribute(f"init.{args['name']}")
+    shape, seed = tuple(args["shape"]), args["seed"]
+    first = as_numbers(fn(shape, np.random.default_rng(seed)), args["name"])
+    second = as_numbers(fn(shape, np.random.default_rng(seed)), args["name"])
+    other = as_numbers(fn(shape, np.random.default_rng(seed + 1)), args["name"])
+    single = as_numbers(fn(shape, np.random.default_rng(seed), dtype=np.float32), args["name"])
+    return {"first": first, "second": second, "other": other,
+            "float32": np.array(single.dtype == np.float32)}
+
+
+@probe
+def numerical_gradient(args, a):
+    """The student's ``numerical_gradient`` of a grader-owned function."""
+    fn = attribute("gradcheck.numerical_gradient")
+    f = standins.numgrad_functions(a["c"])[args["kind"]]
+    x = a["x"].copy()
+    kwargs = {"h": args["h"]} if "h" in args else {}
+    if "dout" in a:
+        kwargs["dout"] = a["dout"].copy()
+    grad = as_numbers(fn(f, x, **kwargs), "numerical_gradient")
+    return {"grad": grad, "mutated:x": np.array(changed(a["x"], x)),
+            "calls": np.array(f.calls, dtype=np.int64)}
+
+
+@probe
+def capstone(args, a):
+    """Train a small MLP built from the student's own pieces; logits on the test inputs."""
+    layers, act = layers_module(), importlib.import_module("nnlib.activations")
+    losses, optim = importlib.import_module("nnlib.losses"), importlib.import_module("nnlib.optim")
+    train = importlib.import_module("nnlib.train")
+    rng = np.random.default_rng(args["seed"])
+    d, h = a["X"].shape[1], args["hidden"]
+    model = layers.Sequential(layers.Linear(d, h, rng=rng), act.ReLU(),
+                              layers.Linear(h, 10, rng=rng))
+    opt = optim.SGD(model.parameters(), lr=args["lr"], momentum=args["momentum"])
+    loss_fn = losses.SoftmaxCrossEntropyLoss()
+    for _ in range(args["epochs"]):
+        train.train_epoch(model, loss_fn, opt, a["X"], a["y"], args["batch_size"], rng=rng)
+    return {"logits": as_numbers(model.forward(a["X_test"]), "forward")}
+
+
+def run_calls(calls: list[dict], arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
+    """Run each call on its inputs; return the answer message (meta, arrays)."""
+    meta, out = {"results": []}, {}
+    for index, spec in enumerate(calls):
+        inputs = {local: arrays[name] for local, name in spec.get("inputs", {}).items()}
+        try:
+            result = PROBES[spec["probe"]](spec.get("args", {}), inputs)
+            for key, value in result.items():
+                out[f"{index}/{key}"] = np.asarray(value)
+            meta["results"].append({"ok": True, "keys": sorted(result)})
+        except BaseException as error:  # noqa: B036 - student code may raise anything
+            message = str(error)
+            meta["results"].append({
+                "ok": False, "type": type(error).__name__,
+                "message": message if len(message) < 500 else message[:497] + "...",
+                "not_implemented": isinstance(error, NotImplementedError),
+            })
+    return meta, out

@@ -1,0 +1,102 @@
+"""Every graded ``nnlib`` exercise, in one table: adding an exercise touches this file only.
+
+Each row gives the exercise id (``<thing>.<part>``, also the notebook's ``grade_id`` with
+``.`` replaced by ``-``), its lesson, its points, the exercises it builds on (shown in
+feedback; their code is replaced by grader-owned stand-ins or fixed inputs in the
+check), and its check: ``"<module>:<name>"`` inside ``nncourse.grader.checks``, a
+``Check`` object (see ``nncourse.grader.checks.base``) loaded only when it runs. Hidden
+variants of a check (other sizes and seeds) live in ``nncourse/grader/hidden/``.
+
+This module imports nothing heavy: the release builder reads it for stub messages.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise."""
+
+    id: str
+    lesson: int
+    points: int
+    check: str
+    depends: tuple[str, ...] = ()
+    timeout: float = 5.0
+
+    def load_check(self):
+        """The ``Check`` object of this exercise."""
+        module, name = self.check.split(":")
+        return getattr(importlib.import_module(f"nncourse.grader.checks.{module}"), name)
+
+
+_TABLE = [
+    # id, lesson, points, check, depends
+    ("data.one_hot", 0, 1, "data:ONE_HOT", ()),
+    ("sigmoid.forward", 1, 1, "activations:SIGMOID_FORWARD", ()),
+    ("tanh.forward", 1, 1, "activations:TANH_FORWARD", ()),
+    ("relu.forward", 1, 1, "activations:RELU_FORWARD", ()),
+    ("leaky_relu.forward", 1, 1, "activations:LEAKY_RELU_FORWARD", ()),
+    ("linear.forward", 1, 2, "layers:LINEAR_FORWARD", ()),
+    ("sequential.forward", 1, 1, "layers:SEQUENTIAL_FORWARD", ()),
+    ("mse.forward", 2, 1, "losses:MSE_FORWARD", ()),
+    ("bce_logits.forward", 2, 2, "losses:BCE_FORWARD", ()),
+    ("softmax.forward", 2, 2, "losses:SOFTMAX_FORWARD", ()),
+    ("softmax_ce.forward", 2, 2, "losses:SOFTMAX_CE_FORWARD", ("softmax.forward",)),
+    ("gradcheck.numerical_gradient", 3, 3, "gradcheck:NUMERICAL_GRADIENT", ()),
+    ("gradcheck.rel_error", 3, 1, "gradcheck:REL_ERROR", ()),
+    ("sigmoid.backward", 4, 1, "activations:SIGMOID_BACKWARD", ("sigmoid.forward",)),
+    ("tanh.backward", 4, 1, "activations:TANH_BACKWARD", ("tanh.forward",)),
+    ("relu.backward", 4, 1, "activations:RELU_BACKWARD", ("relu.forward",)),
+    ("leaky_relu.backward", 4, 1, "activations:LEAKY_RELU_BACKWARD", ("leaky_relu.forward",)),
+    ("linear.backward", 4, 3, "layers:LINEAR_BACKWARD", ("linear.forward",)),
+    ("sequential.backward", 4, 2, "layers:SEQUENTIAL_BACKWARD", ("sequential.forward",)),
+    ("mse.backward", 4, 1, "losses:MSE_BACKWARD", ("mse.forward",)),
+    ("bce_logits.backward", 4, 2, "losses:BCE_BACKWARD", ("bce_logits.forward",)),
+    ("softmax_ce.backward", 4, 2, "losses:SOFTMAX_CE_BACKWARD", ("softmax_ce.forward",)),
+    ("sgd.step", 5, 2, "optim:SGD_STEP", ()),
+    ("adam.step", 5, 2, "optim:ADAM_STEP", ()),
+    ("train.minibatches", 6, 2, "train:MINIBATCHES", ()),
+    ("train.train_epoch", 6, 2, "train:TRAIN_EPOCH", ("train.minibatches",)),
+    ("train.early_stopping", 6, 2, "train:EARLY_STOPPING", ()),
+    ("init.xavier", 7, 1, "init:XAVIER", ()),
+    ("init.he", 7, 1, "init:HE", ()),
+    ("capstone.digits", 8, 2, "capstone:DIGITS",
+     ("linear.forward", "linear.backward", "relu.forward", "relu.backward",
+      "softmax_ce.forward", "softmax_ce.backward", "sgd.step", "train.train_epoch",
+      "train.minibatches", "sequential.forward", "sequential.backward")),
+]
+
+EXERCISES: dict[str, Exercise] = {
+    row[0]: Exercise(id=row[0], lesson=row[1], points=row[2], check=row[3], depends=row[4],
+                     timeout=30.0 if row[0] == "capstone.digits" else 5.0)
+    for row in _TABLE
+}
+
+
+def select(exercises=None, lesson: int | None = None) -> list[Exercise]:
+    """The exercises to run, in table order: given ids, one lesson, or all.
+
+    Raises:
+        KeyError: for an unknown exercise id, with the known ones listed.
+    """
+    if exercises is not None:
+        if isinstance(exercises, str):
+            exercises = [exercises]
+        unknown = [e for e in exercises if e not in EXERCISES]
+        if unknown:
+            raise KeyError(f"unknown exercise {unknown[0]!r}; expected one of: "
+                           + ", ".join(EXERCISES))
+        wanted = set(exercises)
+        return [e for e in EXERCISES.values() if e.id in wanted]
+    if lesson is not None:
+        found = [e for e in EXERCISES.values() if e.lesson == int(lesson)]
+        if not found:
+            lessons = sorted({e.lesson for e in EXERCISES.values()})
+            raise KeyError(f"no graded exercise in lesson {lesson}; lessons with exercises: "
+                           f"{lessons}")
+        return found
+    return list(EXERCISES.values())

@@ -1,0 +1,324 @@
+"""Run untrusted code at arm's length: a worker process with limits, and its clean-up.
+
+``Worker(package)`` copies only the ``.py`` files of the submission's ``nnlib`` (plus the
+data sets from a trusted folder) into a fresh scratch folder, and starts
+``nncourse.grader.worker`` there in its own session:
+
+- ``python -s -P`` and an environment built from nothing: no user site, no cwd or
+  script folder on ``sys.path``, no ``PYTHONPATH``, so a ``sitecustomize.py``, a fake
+  ``numpy`` or a fake ``nncourse`` beside the submission is never imported. (``-I``
+  would also ignore ``PYTHONHASHSEED``, which we fix for determinism.)
+- memory (``RLIMIT_AS``), CPU and file-size limits, set by the worker before it imports
+  any student code; a wall-clock limit per request, enforced here;
+- stdout and stderr go to a pipe that a thread drains, keeping the first few kilobytes;
+- on a timeout the request's process group is killed; on close the whole session is,
+  and every process still carrying this worker's token in its environment (a detached,
+  double-forked child) is killed too.
+
+``run`` returns an ``Answer``: the decoded message, or a status saying why there is
+none (``error``, ``timeout``). Nothing here imports ``nnlib``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nncourse.grader.protocol import ProtocolError, decode, encode, read_frame, write_frame
+
+TOKEN_VARIABLE = "NNCOURSE_WORKER_TOKEN"
+MAX_PACKAGE_BYTES = 20 * 2**20
+OUTPUT_KEEP = 8192
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker."""
+
+    memory_mb: int = 2048
+    cpu_seconds: int = 60
+    fsize_mb: int = 64
+    start_seconds: float = 8.0
+
+
+@dataclass
+class Answer:
+    """What one request gave: ``status`` is ``ok``, ``error`` or ``timeout``."""
+
+    status: str
+    meta: dict = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    message: str = ""
+
+
+def copy_package(package: Path, target: Path, datasets: Path | None) -> None:
+    """Copy the ``.py`` files of ``package`` (no symlinks, no caches) and the data sets."""
+    total = 0
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
+        if path.is_symlink() or not path.is_file() or "__pycache__" in rel.parts:
+            continue
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        total += path.stat().st_size
+        if total > MAX_PACKAGE_BYTES:
+            raise ValueError(f"expected nnlib's .py files to hold at most "
+                             f"{MAX_PACKAGE_BYTES} bytes, got more")
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / rel)
+    if datasets is not None and datasets.is_dir():
+        shutil.copytree(datasets, target / "datasets", dirs_exist_ok=True, symlinks=False)
+
+
+def worker_environment(token: str, home: Path) -> dict[str, str]:
+    """The whole environment of a worker: nothing inherited but a minimal PATH."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONSAFEPATH": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "TQDM_DISABLE": "1",
+        TOKEN_VARIABLE: token,
+    }
+
+
+def processes_with_token(token: str) -> list[int]:
+    """Pids of live processes whose environment holds ``TOKEN=token``."""
+    needle = f"{TOKEN_VARIABLE}={token}".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle in handle.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def kill_token_holders(token: str) -> None:
+    """SIGKILL every process carrying ``token`` until none is left (a few rounds)."""
+    for _ in range(20):
+        pids = processes_with_token(token)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+
+
+class OutputDrain(threading.Thread):
+    """Read a worker's stdout/stderr to the end, keeping only the first bytes."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(daemon=True)
+        self.fd, self.kept, self.total = fd, bytearray(), 0
+
+    def run(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                if len(self.kept) < OUTPUT_KEEP:
+                    self.kept += chunk[: OUTPUT_KEEP - len(self.kept)]
+        except OSError:
+            pass
+
+
+class Worker:
+    """One worker process serving requests for one ``nnlib`` package."""
+
+    def __init__(self, package: Path, *, datasets: Path | None = None,
+                 limits: Limits = Limits()) -> None:
+        self.package, self.datasets, self.limits = Path(package), datasets, limits
+        self.process: subprocess.Popen | None = None
+        self.failure: Answer | None = None
+        self.modules: dict[str, str | None] = {}
+        self.requests = 0
+
+    def start(self) -> Answer | None:
+        """Start the worker and import the package; an ``Answer`` says why that failed."""
+        self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-worker-"))
+        site, work = self.scratch / "site", self.scratch / "work"
+        work.mkdir()
+        copy_package(self.package, site / "nnlib", self.datasets)
+        self.token = secrets.token_hex(16)
+        req_read, self.req_write = os.pipe()
+        self.resp_read, resp_write = os.pipe()
+        out_read, out_write = os.pipe()
+        config = {"site": str(site), "memory_mb": self.limits.memory_mb,
+                  "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb}
+        flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
+        command = [sys.executable, *flags, "-m", "nncourse.grader.worker",
+                   str(req_read), str(resp_write), json.dumps(config)]
+        self.process = subprocess.Popen(
+            command, cwd=work, env=worker_environment(self.token, work),
+            stdin=subprocess.DEVNULL, stdout=out_write, stderr=out_write,
+            pass_fds=(req_read, resp_write), start_new_session=True, close_fds=True,
+        )
+        for fd in (req_read, resp_write, out_write):
+            os.close(fd)
+        self.drain = OutputDrain(out_read)
+        self.drain.start()
+        try:
+            meta, _ = decode(read_frame(self.resp_read, time.monotonic()
+                                        + self.limits.start_seconds, limit=1 << 20))
+        except TimeoutError:
+            return self._fail("timeout", f"importing nnlib did not finish within "
+                              f"{self.limits.start_seconds:g} s (an endless loop at import?)")
+        except (EOFError, ProtocolError) as error:
+            return self._fail("error", "the worker died while importing nnlib "
+                              f"({self._exit_reason()}): {error}")
+        if not meta.get("ready"):
+            status = "not_implemented" if meta.get("not_implemented") else "error"
+            return self._fail(status, "importing nnlib failed:\n" + str(meta.get("error")))
+        self.modules = meta.get("modules", {})
+        return None
+
+    def _fail(self, status: str, message: str) -> Answer:
+        self.failure = Answer(status, message=message)
+        self.close()
+        return self.failure
+
+    def _exit_reason(self) -> str:
+        if self.process is None:
+            return "not started"
+        try:
+            code = self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
+    def run(self, calls: list[dict], arrays: dict[str, np.ndarray], *,
+            timeout: float, cpu_seconds: int | None = None) -> Answer:
+        """Run ``calls`` (see ``nncourse.grader.probes``) in a fresh child of the worker."""
+        if self.failure is not None:
+            return self.failure
+        self.requests += 1
+        answer_path = self.scratch / f"answer-{self.requests}.npz"
+        meta = {"calls": calls, "answer": str(answer_path),
+                "cpu_seconds": int(cpu_seconds or timeout + 1)}
+        deadline = time.monotonic() + timeout
+        try:
+            write_frame(self.req_write, encode(meta, arrays))
+            started, _ = decode(read_frame(self.resp_read, deadline, limit=1 << 20))
+            child = int(started["started"])
+        except (OSError, EOFError, TimeoutError, ProtocolError, KeyError, ValueError) as error:
+            self.close()
+            self.failure = Answer("error", message=f"the worker stopped answering ({error})")
+            return self.failure
+        try:
+            finished, _ = decode(read_frame(self.resp_read, deadline, limit=1 << 20))
+        except TimeoutError:
+            return self._timeout(child, timeout)
+        except (EOFError, ProtocolError, OSError) as error:
+            self.close()
+            self.failure = Answer("error", message=f"the worker died ({error})")
+            return self.failure
+        return self._read_answer(answer_path, finished.get("status", {}))
+
+    def _timeout(self, child: int, timeout: float) -> Answer:
+        """Kill the request's process group; restartable afterwards only via a new worker."""
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            decode(read_frame(self.resp_read, time.monotonic() + 2.0, limit=1 << 20))
+            kill_token_holders_except(self.token, self.process.pid)
+        except (TimeoutError, EOFError, ProtocolError, OSError):
+            self.close()
+        return Answer("timeout", message=f"no result within {timeout:g} s (an endless loop?)")
+
+    def _read_answer(self, path: Path, status: dict) -> Answer:
+        if "signal" in status:
+            number = status["signal"]
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ \
+                else str(number)
+            hint = {"SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)",
+                    "SIGKILL": " (killed)", "SIGSEGV": " (segmentation fault)"}.get(name, "")
+            return Answer("error", message=f"the code under test was killed by {name}{hint}")
+        if status.get("exit", 0) != 0 or not path.is_file():
+            return Answer("error", message="the code under test ended the process (exit status "
+                          f"{status.get('exit')}, e.g. os._exit or a crash) before answering")
+        try:
+            if path.stat().st_size > 256 * 2**20:
+                raise ProtocolError("answer larger than 256 MB")
+            meta, arrays = decode(path.read_bytes())
+        except (OSError, ProtocolError) as error:
+            return Answer("error", message=f"unreadable answer from the worker: {error}")
+        finally:
+            path.unlink(missing_ok=True)
+        return Answer("ok", meta=meta, arrays=arrays)
+
+    @property
+    def output(self) -> str:
+        """The first kilobytes the package printed (for error messages)."""
+        return bytes(self.drain.kept).decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        """Kill the worker's session and anything it left behind; remove the scratch folder."""
+        if self.process is not None:
+            for fd in (self.req_write, self.resp_read):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            kill_token_holders(self.token)
+            self.drain.join(timeout=2.0)
+            try:
+                os.close(self.drain.fd)
+            except OSError:
+                pass
+            self.process = None
+        if getattr(self, "scratch", None) is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def kill_token_holders_except(token: str, keep: int) -> None:
+    """Kill token holders other than the worker itself (leftovers of a timed-out request)."""
+    for pid in processes_with_token(token):
+        if pid != keep:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass

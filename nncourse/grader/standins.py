@@ -1,0 +1,164 @@
+"""Grader-owned stand-ins: toy modules, a toy loss and a recording optimizer.
+
+A check tests one exercise in isolation. ``Sequential`` needs modules, ``train_epoch`` a
+model, a loss and an optimizer; here they are toys that are *not* solutions of any
+exercise (an elementwise scale, a row reversal, a square, a quadratic loss), so the
+student bundle ships no solution. They run inside the worker and subclass the
+submission's provided ``Module`` and ``Parameter``. Each records the calls it gets in a
+shared ``log`` (codes in ``EVENTS``), which the trusted side reads back as an array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EVENTS = {"model.forward": 1, "loss.forward": 2, "zero_grad": 3, "loss.backward": 4,
+          "model.backward": 5, "step": 6}
+
+
+def make_standins(layers):
+    """Stand-in classes built on the submission's ``layers.Module`` and ``layers.Parameter``."""
+
+    class Scale(layers.Module):
+        """``out = x * a`` elementwise with a trainable ``a`` (shape D,); logs its calls."""
+
+        def __init__(self, a, log, index, parameter=None):
+            self.a = parameter if parameter is not None else layers.Parameter(
+                np.array(a, dtype=np.float64), "a")
+            self.log, self.index = log, index
+
+        def forward(self, x):
+            self.log.append(10 * self.index + 1)
+            self._x = np.array(x, dtype=np.float64)
+            return self._x * self.a.value
+
+        def backward(self, dout):
+            self.log.append(10 * self.index + 2)
+            dout = np.asarray(dout, dtype=np.float64)
+            self.a.grad += (dout * self._x).sum(axis=0)
+            return dout * self.a.value
+
+        def parameters(self):
+            return [self.a]
+
+    class Reverse(layers.Module):
+        """``out = x[:, ::-1]``: order matters when it sits between scales."""
+
+        def __init__(self, log, index):
+            self.log, self.index = log, index
+
+        def forward(self, x):
+            self.log.append(10 * self.index + 1)
+            return np.asarray(x)[:, ::-1].copy()
+
+        def backward(self, dout):
+            self.log.append(10 * self.index + 2)
+            return np.asarray(dout)[:, ::-1].copy()
+
+    class Square(layers.Module):
+        """``out = x**2`` elementwise (so the input matters in backward)."""
+
+        def __init__(self, log, index):
+            self.log, self.index = log, index
+
+        def forward(self, x):
+            self.log.append(10 * self.index + 1)
+            self._x = np.array(x, dtype=np.float64)
+            return self._x**2
+
+        def backward(self, dout):
+            self.log.append(10 * self.index + 2)
+            return 2.0 * self._x * np.asarray(dout)
+
+    class QuadraticLoss:
+        """``L = sum((pred - y)**2) / (2 B)``; logs every call and every value returned."""
+
+        def __init__(self, log, values):
+            self.log, self.values = log, values
+
+        def forward(self, pred, target):
+            self.log.append(EVENTS["loss.forward"])
+            self._diff = np.asarray(pred, dtype=np.float64) - np.asarray(target, np.float64)
+            value = float((self._diff**2).sum() / (2 * len(self._diff)))
+            self.values.append(value)
+            return value
+
+        __call__ = forward
+
+        def backward(self, dloss=1.0):
+            self.log.append(EVENTS["loss.backward"])
+            return self._diff * (float(dloss) / len(self._diff))
+
+    class RecordingModel(layers.Module):
+        """Elementwise scale whose calls are logged with the ids of the rows it sees."""
+
+        def __init__(self, d, log, seen):
+            self.w = layers.Parameter(np.ones(d), "w")
+            self.log, self.seen = log, seen
+
+        def forward(self, x):
+            self.log.append(EVENTS["model.forward"])
+            self._x = np.array(x, dtype=np.float64)
+            self.seen.append(self._x[:, 0].copy())
+            return self._x * self.w.value
+
+        def backward(self, dout):
+            self.log.append(EVENTS["model.backward"])
+            self.w.grad += (np.asarray(dout) * self._x).sum(axis=0)
+            return np.asarray(dout) * self.w.value
+
+        def parameters(self):
+            return [self.w]
+
+    class RecordingOptimizer:
+        """Logs ``zero_grad`` and ``step``; a step records the gradient, then moves ``w``."""
+
+        def __init__(self, params, log, grads):
+            self.params, self.log, self.grads = list(params), log, grads
+
+        def zero_grad(self):
+            self.log.append(EVENTS["zero_grad"])
+            for p in self.params:
+                p.grad[...] = 0.0
+
+        def step(self):
+            self.log.append(EVENTS["step"])
+            for p in self.params:
+                self.grads.append(p.grad.copy())
+                p.value -= 0.1 * p.grad
+
+    return {"Scale": Scale, "Reverse": Reverse, "Square": Square,
+            "QuadraticLoss": QuadraticLoss, "RecordingModel": RecordingModel,
+            "RecordingOptimizer": RecordingOptimizer}
+
+
+def fixed_order_batches(order, sizes):
+    """A stand-in for ``minibatches`` that yields the rows of ``order`` in given sizes.
+
+    It ignores its ``rng`` and never shuffles, so it is no solution of
+    ``train.minibatches``; it lets ``train_epoch`` be checked alone.
+    """
+    def batches(X, y, batch_size, *, rng=None, shuffle=True):
+        start = 0
+        for size in sizes:
+            idx = order[start:start + size]
+            start += size
+            yield np.asarray(X)[idx], (None if y is None else np.asarray(y)[idx])
+    return batches
+
+
+def numgrad_functions(c):
+    """The functions handed to ``numerical_gradient``: an array one and a scalar one.
+
+    ``array(x) = sin(x) * c + x**2`` (shape of x); ``scalar(x) = sum(x**3 * c)``.
+    """
+    def array(x):
+        array.calls += 1
+        return np.sin(x) * c + x**2
+
+    def scalar(x):
+        scalar.calls += 1
+        return float(np.sum(x**3 * c))
+
+    array.calls = scalar.calls = 0
+    return {"array": array, "scalar": scalar}
