@@ -32,13 +32,13 @@ class Sigmoid(Module):
             out: same shape as ``x``, values in ``[0, 1]``.
         """
         x = as_float_array(x)
-        raise NotImplementedError("Exercise sigmoid.forward: not implemented yet")
+        raise NotImplementedError("Exercise sigmoid.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dx = dout * s * (1 - s)``, with ``s`` the cached output."""
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
-        raise NotImplementedError("Exercise sigmoid.backward: not implemented yet")
+        raise NotImplementedError("Exercise sigmoid.backward (lesson 04): not implemented yet")
 
 
 class Tanh(Module):
@@ -50,13 +50,13 @@ class Tanh(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``out = tanh(x)`` (any shape); caches the output."""
         x = as_float_array(x)
-        raise NotImplementedError("Exercise tanh.forward: not implemented yet")
+        raise NotImplementedError("Exercise tanh.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dx = dout * (1 - out**2)``, with ``out`` the cached output."""
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
-        raise NotImplementedError("Exercise tanh.backward: not implemented yet")
+        raise NotImplementedError("Exercise tanh.backward (lesson 04): not implemented yet")
 
 
 class ReLU(Module):
@@ -68,13 +68,13 @@ class ReLU(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``out = max(x, 0)`` (any shape); caches the input ``x``."""
         x = as_float_array(x)
-        raise NotImplementedError("Exercise relu.forward: not implemented yet")
+        raise NotImplementedError("Exercise relu.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dx = dout * (x > 0)``: the mask comes from the cached input (0 at ``x == 0``)."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
-        raise NotImplementedError("Exercise relu.backward: not implemented yet")
+        raise NotImplementedError("Exercise relu.backward (lesson 04): not implemented yet")
 
 
 class LeakyReLU(Module):
@@ -91,13 +91,13 @@ class LeakyReLU(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """``out = where(x > 0, x, a * x)`` (any shape); caches the input ``x``."""
         x = as_float_array(x)
-        raise NotImplementedError("Exercise leaky_relu.forward: not implemented yet")
+        raise NotImplementedError("Exercise leaky_relu.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """``dx = dout * where(x > 0, 1, a)``, with ``x`` the cached input."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
-        raise NotImplementedError("Exercise leaky_relu.backward: not implemented yet")
+        raise NotImplementedError("Exercise leaky_relu.backward (lesson 04): not implemented yet")
 
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"

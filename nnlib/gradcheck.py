@@ -46,7 +46,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, h: floa
         )
     if not h > 0:
         raise ValueError(f"expected h > 0, got {h!r}")
-    raise NotImplementedError("Exercise gradcheck.numerical_gradient: not implemented yet")
+    raise NotImplementedError("Exercise gradcheck.numerical_gradient (lesson 03): not implemented yet")
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -64,7 +64,7 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"expected b of shape {a.shape} (the shape of a), got {b.shape}")
-    raise NotImplementedError("Exercise gradcheck.rel_error: not implemented yet")
+    raise NotImplementedError("Exercise gradcheck.rel_error (lesson 03): not implemented yet")
 
 
 def check_module(module: Module, x: np.ndarray, rng: np.random.Generator,

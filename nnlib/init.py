@@ -94,7 +94,7 @@ def xavier_normal(shape: tuple[int, int], rng: np.random.Generator,
         An array of shape ``(fan_in, fan_out)``; use ``normal`` for the draws.
     """
     fan_in, fan_out = check_fans(shape)
-    raise NotImplementedError("Exercise init.xavier: not implemented yet")
+    raise NotImplementedError("Exercise init.xavier (lesson 07): not implemented yet")
 
 
 def he_normal(shape: tuple[int, int], rng: np.random.Generator,
@@ -110,4 +110,4 @@ def he_normal(shape: tuple[int, int], rng: np.random.Generator,
         An array of shape ``(fan_in, fan_out)``; use ``normal`` for the draws.
     """
     fan_in, fan_out = check_fans(shape)
-    raise NotImplementedError("Exercise init.he: not implemented yet")
+    raise NotImplementedError("Exercise init.he (lesson 07): not implemented yet")

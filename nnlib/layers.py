@@ -171,7 +171,7 @@ class Linear(Module):
             out: shape (N, M).
         """
         x = check_shape(np.asarray(x, dtype=self.W.value.dtype), ("N", self.in_features))
-        raise NotImplementedError("Exercise linear.forward: not implemented yet")
+        raise NotImplementedError("Exercise linear.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Gradients of ``out = x @ W + b``, using the ``x`` cached by ``forward``.
@@ -186,7 +186,7 @@ class Linear(Module):
         """
         x = self._cached("_x")
         dout = check_dout(dout, (x.shape[0], self.out_features), self.W.value.dtype)
-        raise NotImplementedError("Exercise linear.backward: not implemented yet")
+        raise NotImplementedError("Exercise linear.backward (lesson 04): not implemented yet")
 
     def parameters(self) -> list[Parameter]:
         """``[W, b]``."""
@@ -236,11 +236,11 @@ class Sequential(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Feed ``x`` through every module in order and return the last output."""
-        raise NotImplementedError("Exercise sequential.forward: not implemented yet")
+        raise NotImplementedError("Exercise sequential.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Chain rule: send ``dout`` through the modules in reverse order; return ``dx``."""
-        raise NotImplementedError("Exercise sequential.backward: not implemented yet")
+        raise NotImplementedError("Exercise sequential.backward (lesson 04): not implemented yet")
 
     def parameters(self) -> list[Parameter]:
         """The parameters of all modules in order, each shared parameter listed once."""

@@ -31,7 +31,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
         Probabilities of the shape of ``z``; each row sums to 1.
     """
     z = as_float_array(z, "z")
-    raise NotImplementedError("Exercise softmax.forward: not implemented yet")
+    raise NotImplementedError("Exercise softmax.forward (lesson 02): not implemented yet")
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -47,7 +47,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
         Log-probabilities of the shape of ``z`` (all ``<= 0``).
     """
     z = as_float_array(z, "z")
-    raise NotImplementedError("Exercise softmax.forward: not implemented yet")
+    raise NotImplementedError("Exercise softmax.forward (lesson 02): not implemented yet")
 
 
 def check_pair(pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
@@ -107,12 +107,12 @@ class MSELoss(Loss):
             The loss as a Python float.
         """
         pred, target = check_pair(pred, target)
-        raise NotImplementedError("Exercise mse.forward: not implemented yet")
+        raise NotImplementedError("Exercise mse.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         """``dpred = dloss * 2 (pred - target) / size``, with ``size = N*M`` entries."""
         dloss = float(dloss)
-        raise NotImplementedError("Exercise mse.backward: not implemented yet")
+        raise NotImplementedError("Exercise mse.backward (lesson 04): not implemented yet")
 
 
 class BCEWithLogitsLoss(Loss):
@@ -143,12 +143,12 @@ class BCEWithLogitsLoss(Loss):
                 f"expected target values in [0, 1], got values from {target.min()} to "
                 f"{target.max()}"
             )
-        raise NotImplementedError("Exercise bce_logits.forward: not implemented yet")
+        raise NotImplementedError("Exercise bce_logits.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         """``dz = dloss * (s(z) - y) / size``, with a stable sigmoid ``s``."""
         dloss = float(dloss)
-        raise NotImplementedError("Exercise bce_logits.backward: not implemented yet")
+        raise NotImplementedError("Exercise bce_logits.backward (lesson 04): not implemented yet")
 
 
 class SoftmaxCrossEntropyLoss(Loss):
@@ -170,12 +170,12 @@ class SoftmaxCrossEntropyLoss(Loss):
         """
         pred = check_shape(as_float_array(pred, "pred"), ("N", "C"), "pred")
         target = check_labels(target, *pred.shape)
-        raise NotImplementedError("Exercise softmax_ce.forward: not implemented yet")
+        raise NotImplementedError("Exercise softmax_ce.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
         """``dz = dloss * (softmax(z) - onehot(y)) / N``, shape (N, C)."""
         dloss = float(dloss)
-        raise NotImplementedError("Exercise softmax_ce.backward: not implemented yet")
+        raise NotImplementedError("Exercise softmax_ce.backward (lesson 04): not implemented yet")
 
 
 def check_labels(target: object, n: int, c: int) -> np.ndarray:

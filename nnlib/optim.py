@@ -81,7 +81,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """One update of every parameter in place, using ``self.velocities``."""
-        raise NotImplementedError("Exercise sgd.step: not implemented yet")
+        raise NotImplementedError("Exercise sgd.step (lesson 05): not implemented yet")
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr}, momentum={self.momentum})"
@@ -118,7 +118,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One update of every parameter in place; increments ``self.t`` first."""
-        raise NotImplementedError("Exercise adam.step: not implemented yet")
+        raise NotImplementedError("Exercise adam.step (lesson 05): not implemented yet")
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps})"
