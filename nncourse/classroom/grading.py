@@ -1,0 +1,55 @@
+"""The class workflow's one door to the grader: score a submission's ``nnlib`` in workers.
+
+The grader (``nncourse.grader.api.grade_package``) runs the student's code in worker
+processes with limits and compares on the trusted side; it never runs in a notebook
+kernel, so nothing a notebook does (a patched ``np.allclose``, an input transformer)
+changes these scores. ``NNCOURSE_GRADER_API`` may name another module with the same
+``grade_package`` function (the classroom tests use a small stand-in).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from nncourse.classroom.submission import copy_expected
+
+STATUSES = ("passed", "failed", "error", "timeout", "not_implemented")
+
+
+def grader_module():
+    """The module providing ``grade_package``."""
+    return importlib.import_module(os.environ.get("NNCOURSE_GRADER_API", "nncourse.grader.api"))
+
+
+def grade_submission(submission: Path, notebook: str, exercises: list[str], lesson: int,
+                     reference_root: Path) -> dict:
+    """Grade ``exercises`` of the ``nnlib`` in ``submission``, hidden checks included.
+
+    Only ``nnlib/**/*.py`` is copied into a fresh scratch folder that the workers import
+    from; other files of the submission cannot take part. A submission without ``nnlib``
+    is graded too (every exercise then fails to import).
+
+    Returns:
+        The grader's dict: ``score``, ``max_score``, ``exercises`` (``id``, ``points``,
+        ``max_points``, ``status``, ``message``, ``diagnosis``), ``public_only``.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
+    try:
+        copy_expected(submission, scratch / "sub", notebook, include_notebook=False)
+        (scratch / "sub" / "nnlib").mkdir(exist_ok=True)
+        try:
+            result = grader_module().grade_package(
+                scratch / "sub", exercises=exercises, lesson=lesson, hidden=True,
+                reference_root=reference_root)
+        except Exception as error:  # the grader itself failed: every exercise is an error
+            result = {"score": 0.0, "max_score": None, "public_only": False, "exercises": [
+                {"id": ex, "points": 0.0, "max_points": None, "status": "error",
+                 "message": f"the grader failed on this submission: {error!r}",
+                 "diagnosis": None} for ex in exercises]}
+        return result
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,59 @@
+"""Autograde records: one small JSON file per submission, written atomically.
+
+A record is the last thing ``nncourse autograde`` writes for a submission, after both
+nbgrader and the grader's workers are done and their scores are in the gradebook. Its
+presence (with the submission's current hash) means "this submission is graded"; a run
+killed at any point before leaves no record, and the next run grades it again from
+scratch. Records hold what the gradebook cannot: the notebook's run status and the
+workers' messages and diagnoses (read by ``feedback``, ``export`` and ``report``).
+
+Record fields: ``student``, ``lesson``, ``hash`` (of the expected files),
+``notebook`` ("ok", "failed to run" or "missing"), ``nnlib`` (the grader's result dict
+with ``score``, ``max_score`` and ``exercises``), ``score`` and ``max_score`` of the
+worker-graded exercises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(data, stream, indent=1, sort_keys=True)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_record(folder: Path, student: str) -> dict | None:
+    """The record of ``student`` in a lesson's record folder, or None."""
+    path = folder / f"{student}.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:  # cannot happen with write_json; treat as not graded
+        return None
+
+
+def read_records(folder: Path) -> dict[str, dict]:
+    """Every record of a lesson, by student."""
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        record = read_record(folder, path.stem)
+        if record is not None:
+            out[path.stem] = record
+    return out

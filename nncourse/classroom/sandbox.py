@@ -1,0 +1,223 @@
+"""The kernel nbgrader runs students' notebooks in: away from the course, with fewer rights.
+
+nbgrader starts a kernel in ``autograded/STUDENT/lessonNN`` (inside the course folder), as
+the grader's user. The course's kernelspec ``nncourse-sandbox`` runs this module instead of
+``ipykernel`` directly. It is a launcher that ends by ``exec``-ing ipykernel, so the PID
+nbgrader signals (interrupt on timeout, kill at shutdown) is the kernel's own:
+
+1. **Scratch copy.** Copy only ``nnlib/**/*.py`` of the submission (no symlinks) and the
+   connection file into a fresh folder under ``$NNCOURSE_SCRATCH`` (set per run by
+   ``nncourse autograde``; the system temp folder otherwise). The kernel's cwd is that copy.
+2. **Hidden paths** (Linux, root, ``unshare`` available): in a private mount namespace an
+   empty read-only tmpfs is mounted over the course folder, over the whole instructor
+   repository (``.git`` and ``solutions/`` included) except the ``nncourse`` package and a
+   Python environment that lives inside it, and over ``nncourse/grader/hidden``.
+3. **Unprivileged user** (Linux, root): groups cleared, uid/gid 65534 (``nobody``),
+   ``no_new_privs``; limits on address space, file size, processes and core dumps.
+4. Elsewhere (not root, macOS, Windows) only step 1 and the limits apply: the notebook runs
+   away from the course folder but with the grader's rights. ``docs/instructor.md`` says so.
+
+Authoritative ``nnlib`` scores never come from this kernel (see ``autograde.py``); the
+sandbox protects the course's secrets and files from the notebook's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+KERNEL_NAME = "nncourse-sandbox"
+NOBODY = 65534
+PR_SET_NO_NEW_PRIVS = 38
+LIMITS = {  # resource name -> soft and hard limit
+    "RLIMIT_AS": 6 * 2**30,
+    "RLIMIT_FSIZE": 256 * 2**20,
+    "RLIMIT_NPROC": 512,
+    "RLIMIT_CORE": 0,
+}
+
+
+def kernelspec_dir(course_private: Path) -> Path:
+    """Where ``nbgrader_config.py`` points ``JUPYTER_PATH`` to find the sandbox kernel."""
+    return course_private / "jupyter" / "kernels" / KERNEL_NAME
+
+
+def install_kernelspec(course_private: Path, course_root: Path, repo: Path) -> Path:
+    """Write the ``nncourse-sandbox`` kernelspec of a course; return its folder."""
+    folder = kernelspec_dir(course_private)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "nncourse.classroom.sandbox",
+                 "--course", str(course_root), "--repo", str(repo), "-f", "{connection_file}"],
+        "display_name": "nnlib sandbox (autograde)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+    return folder
+
+
+def level() -> str:
+    """What this machine isolates: ``"namespace+nobody"``, ``"nobody"`` or ``"scratch-only"``."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return "scratch-only"
+    unshare = shutil.which("unshare")
+    if unshare and subprocess.run([unshare, "--mount", "true"], capture_output=True).returncode == 0:
+        return "namespace+nobody"
+    return "nobody"
+
+
+def copy_submission(src: Path, scratch: Path) -> None:
+    """Copy ``src/nnlib/**/*.py`` into ``scratch/nnlib``, skipping symlinks."""
+    base = src / "nnlib"
+    if not base.is_dir() or base.is_symlink():
+        return
+    for path in sorted(base.rglob("*.py")):
+        if path.is_symlink() or any(p.is_symlink() for p in path.relative_to(src).parents):
+            continue
+        target = scratch / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def chown_tree(folder: Path, uid: int) -> None:
+    """Give ``folder`` and everything in it to ``uid`` (gid the same)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
+
+
+def hidden_and_kept(course: Path, repo: Path) -> tuple[list[Path], list[Path]]:
+    """Paths to cover with an empty tmpfs, and paths inside them to keep visible."""
+    import nncourse
+
+    package = Path(nncourse.__file__).resolve().parent
+    hide = [repo, course, package / "grader" / "hidden", repo / "nncourse" / "grader" / "hidden"]
+    extra = os.environ.get("NNCOURSE_SANDBOX_HIDE", "")
+    hide += [Path(p) for p in extra.split(os.pathsep) if p]
+    keep = [p for p in (package, Path(sys.prefix).resolve()) if p.is_relative_to(repo)]
+    return [p.resolve() for p in hide if p.exists()], keep
+
+
+def mount(*args: str) -> None:
+    """Run ``mount`` and raise with its message on failure."""
+    done = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if done.returncode:
+        raise OSError(f"mount {' '.join(args)}: {done.stderr.strip()}")
+
+
+def hide_paths(hide: list[Path], keep: list[Path], staging: Path) -> None:
+    """Cover each of ``hide`` with an empty read-only tmpfs, re-exposing each of ``keep``.
+
+    Paths to hide that lie inside a kept path (``nncourse/grader/hidden``) are covered
+    after the kept paths are back in place.
+    """
+    hide = sorted(set(hide), key=lambda p: len(p.parts))
+    outer = [h for h in hide if not any(h.is_relative_to(k) for k in keep)]
+    outer = [h for i, h in enumerate(outer) if not any(h.is_relative_to(o) for o in outer[:i])]
+    inner = [h for h in hide if h not in outer and any(h.is_relative_to(k) for k in keep)]
+    staged = []
+    for index, path in enumerate(keep):
+        spot = staging / str(index)
+        spot.mkdir(parents=True, exist_ok=True)
+        mount("--rbind", str(path), str(spot))
+        staged.append((spot, path))
+    for path in outer:
+        mount("-t", "tmpfs", "-o", "size=64k,mode=0755", "nncourse-hidden", str(path))
+    for spot, path in staged:
+        path.mkdir(parents=True, exist_ok=True)
+        mount("--move", str(spot), str(path))
+    for path in outer:
+        mount("-o", "remount,ro", str(path))
+    for path in inner:
+        mount("-t", "tmpfs", "-o", "size=4k,mode=0,ro", "nncourse-hidden", str(path))
+
+
+def drop_privileges() -> None:
+    """Become ``nobody`` with no groups and ``no_new_privs`` (Linux, root only)."""
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def set_limits() -> None:
+    """Apply ``LIMITS`` where the platform has them."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    for name, value in LIMITS.items():
+        if hasattr(resource, name):
+            try:
+                resource.setrlimit(getattr(resource, name), (value, value))
+            except (ValueError, OSError):
+                pass
+
+
+def exec_kernel(scratch: Path) -> None:
+    """Replace this process by ipykernel, cwd ``scratch``, a clean ``HOME`` there."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NNCOURSE_", "JUPYTER_"))}
+    env.update(HOME=str(scratch), IPYTHONDIR=str(scratch / ".ipython"),
+               MPLCONFIGDIR=str(scratch / ".matplotlib"), TMPDIR=str(scratch),
+               JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"), MPLBACKEND="Agg")
+    env.pop("PYTHONPATH", None)
+    os.chdir(scratch)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(scratch / "connection.json")]
+    os.execve(sys.executable, argv, env)
+
+
+def launch(args: argparse.Namespace) -> None:
+    """Stage 1, as nbgrader's user in the submission folder: make the scratch copy."""
+    base = Path(os.environ.get("NNCOURSE_SCRATCH") or tempfile.gettempdir())
+    scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=base))
+    copy_submission(Path.cwd(), scratch)
+    shutil.copyfile(args.f, scratch / "connection.json")
+    mode = level()
+    if mode == "scratch-only":
+        set_limits()
+        exec_kernel(scratch)
+    chown_tree(scratch, NOBODY)
+    os.chmod(scratch, 0o700)
+    stage2 = [sys.executable, "-m", "nncourse.classroom.sandbox", "--stage2", str(scratch),
+              "--course", args.course, "--repo", args.repo, "-f", args.f]
+    if mode == "namespace+nobody":
+        unshare = shutil.which("unshare")
+        os.execv(unshare, [unshare, "--mount", "--propagation", "private", "--", *stage2])
+    os.execv(sys.executable, stage2)
+
+
+def confine(args: argparse.Namespace) -> None:
+    """Stage 2, root in its own mount namespace (or not): hide, drop rights, exec."""
+    scratch = Path(args.stage2)
+    if os.environ.get("NNCOURSE_SANDBOX_NO_HIDE") != "1" and level() == "namespace+nobody":
+        hide, keep = hidden_and_kept(Path(args.course).resolve(), Path(args.repo).resolve())
+        try:
+            hide_paths(hide, keep, scratch.parent / f".staging-{scratch.name}")
+        except OSError as error:
+            print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
+    set_limits()
+    drop_privileges()
+    exec_kernel(scratch)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the kernelspec's argv."""
+    parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.sandbox")
+    parser.add_argument("--course", required=True)
+    parser.add_argument("--repo", required=True)
+    parser.add_argument("--stage2", default=None)
+    parser.add_argument("-f", required=True, help="connection file")
+    args = parser.parse_args(argv)
+    confine(args) if args.stage2 else launch(args)
+
+
+if __name__ == "__main__":
+    main()
