@@ -82,6 +82,9 @@ def cached(owner: object, name: str) -> np.ndarray:
 class Parameter:
     """A trainable array and the gradient of the loss with respect to it.
 
+    ``value`` is used as given (floats are not copied; integers become float64), so the
+    optimisers' in-place updates are seen by everyone holding the array.
+
     Attributes:
         value: the array (updated in place by the optimisers).
         grad: ``dL/dvalue``, same shape and dtype, starts at zero; ``backward`` adds to it.

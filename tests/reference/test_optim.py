@@ -5,7 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from nnlib.activations import ReLU
 from nnlib.layers import Linear, Parameter, Sequential
+from nnlib.losses import SoftmaxCrossEntropyLoss
 from nnlib.optim import SGD, Adam
 
 
@@ -139,3 +141,22 @@ def test_accepts_a_generator_of_parameters(rng):
     layer = Linear(2, 2, rng=rng)
     opt = Adam(p for p in layer.parameters())
     assert opt.params == layer.parameters()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_steps_reduce_the_loss_and_keep_the_dtype(dtype, rng):
+    """End to end: Linear -> ReLU -> Linear -> softmax cross-entropy -> Adam, ten steps."""
+    model = Sequential(Linear(4, 8, rng=rng, dtype=dtype), ReLU(),
+                       Linear(8, 3, rng=rng, dtype=dtype))
+    x, y = rng.standard_normal((6, 4)).astype(dtype), np.array([0, 1, 2, 0, 1, 2])
+    loss, opt = SoftmaxCrossEntropyLoss(), Adam(model.parameters(), lr=0.05)
+    values = []
+    for _ in range(10):
+        opt.zero_grad()
+        out = model(x)
+        values.append(loss(out, y))
+        dx = model.backward(loss.backward())
+        opt.step()
+        assert out.dtype == dx.dtype == dtype
+    assert values[-1] < 0.7 * values[0]
+    assert all(p.value.dtype == p.grad.dtype == dtype for p in model.parameters())
