@@ -1,0 +1,1 @@
+"""Trusted-side checks, one module per area of ``nnlib``; see ``base`` for the interface."""

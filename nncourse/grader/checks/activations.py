@@ -1,0 +1,148 @@
+"""Checks of the activation modules: values, then gradients by finite differences.
+
+Forward: the output against the reference on random inputs (and, for the sigmoid, at
++-800 where a naive ``exp`` overflows), the dtype kept for float32, the input unchanged.
+
+Backward: ``dx`` against central differences of the student's *own* forward along random
+directions and coordinates, for a random upstream gradient; inputs stay at least 0.1
+away from the kinks of ReLU and leaky ReLU, so ``x > 0`` and ``x >= 0`` masks agree.
+When the forward agrees with the reference, ``dx`` is also compared with the reference.
+A wrong ``dx`` is compared with the signatures of common bugs, built from the student's
+own forward: without the upstream factor, derivative at the output, mask from ``dout``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks import numeric as nm
+from nncourse.grader.checks.base import Call, Check, Failure, require
+from nncourse.grader.checks.diagnose import diagnose
+
+SMALL = {"seed": 1, "n": 3, "d": 4}
+
+
+def no_mutation(result, names, what):
+    """``Failure`` if a probe flagged one of ``names`` as changed by the call."""
+    for name in names:
+        key = f"mutated:{name}"
+        if key in result and bool(result[key]):
+            raise Failure(f"{what} changed its input '{name}' in place", "mutated_input")
+
+
+def compare(got, want, what, variant, *, rtol=1e-7, atol=1e-12, inputs=(), n=None,
+            candidates=None, diagnosis=None):
+    """``Failure`` with the worst entries (public only) unless ``got`` is close to ``want``."""
+    got = np.asarray(got)
+    nm.check_shape(got, np.shape(want), what)
+    if nm.close(got, want, rtol, atol):
+        return
+    code = diagnosis or diagnose(got, want, n=n, candidates=candidates)
+    text = f"{what} differs from the expected values"
+    if not np.all(np.isfinite(got)):
+        text = f"{what} holds NaN or inf where the expected values are finite"
+    if variant.public:
+        text += ":\n" + nm.worst_entries(got, want)
+        text += "\n" + "\n".join(nm.show_array(k, v) for k, v in inputs)
+    raise Failure(text, code)
+
+
+class ActivationForward(Check):
+    """``forward(x)`` of an activation module against the reference."""
+
+    def __init__(self, module: str, init: dict | None = None, extreme: float | None = None):
+        self.module, self.init = module, init or {}
+        self.extreme = extreme
+        self.public = [SMALL]
+
+    def inputs(self, variant):
+        rng = variant.rng()
+        x = rng.standard_normal((variant["n"], variant["d"])) * 3.0
+        out = [x]
+        if self.extreme:
+            out.append(np.array([[-self.extreme, -50.0, 0.0, 50.0, self.extreme]]))
+        out.append(x.astype(np.float32))
+        return out
+
+    def plan(self, variant):
+        args = {"module": self.module, "init": self.init}
+        return [Call("module", args, {"x": x}, want=("y",)) for x in self.inputs(variant)]
+
+    def judge(self, variant, calls, got, want):
+        name = self.module.split(".")[1]
+        for i, (call, result) in enumerate(zip(calls, got)):
+            x = call.inputs["x"]
+            result = require(result, f"{name}.forward")
+            y = result["y"]
+            no_mutation(result, ["x"], f"{name}.forward")
+            nm.check_shape(y, x.shape, f"{name}.forward(x)")
+            if x.dtype == np.float32 and y.dtype != np.float32:
+                raise Failure(f"{name}.forward turned a float32 input into {y.dtype}; "
+                              "expected float32 (keep the input's dtype)")
+            if self.extreme and i == 1 and not np.all(np.isfinite(y)):
+                raise Failure(f"{name}.forward gives NaN or inf at x = +-{self.extreme:g}: "
+                              f"got {np.array2string(y)}", "unstable_sigmoid")
+            if want is not None:
+                rtol = 1e-5 if x.dtype == np.float32 else 1e-7
+                compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
+                        atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)])
+
+
+class ActivationBackward(Check):
+    """``backward(dout)`` against finite differences of the student's own forward."""
+
+    def __init__(self, module: str, init: dict | None = None, kinks: bool = False,
+                 slope: float | None = None):
+        self.module, self.init, self.kinks, self.slope = module, init or {}, kinks, slope
+        self.public = [SMALL]
+
+    def plan(self, variant):
+        rng = variant.rng()
+        shape = (variant["n"], variant["d"])
+        x = nm.away_from_kinks(rng, shape, 0.1, 1.5) if self.kinks else \
+            rng.standard_normal(shape) * 1.5
+        dout = rng.standard_normal(shape)
+        dirs = nm.directions(rng, shape)
+        args = {"module": self.module, "init": self.init, "elementwise_h": nm.H}
+        inputs = {"x": x, "dout": dout, "xs": nm.perturbed(x, dirs)}
+        call = Call("module", args, inputs, want=("y", "dx"))
+        call.dirs = dirs
+        return [call]
+
+    def judge(self, variant, calls, got, want):
+        name = self.module.split(".")[1]
+        call, result = calls[0], require(got[0], f"{name}.forward/backward")
+        x, dout = call.inputs["x"], call.inputs["dout"]
+        dx = result["dx"]
+        no_mutation(result, ["x"], f"{name}.forward")
+        no_mutation(result, ["dout"], f"{name}.backward")
+        nm.check_shape(dx, x.shape, f"{name}.backward(dout)")
+        numeric = nm.directional(result["ys"], nm.H, dout)
+        analytic = nm.along(dx, call.dirs)
+        local = (result["ys_elem"][0] - result["ys_elem"][1]) / (2 * nm.H)
+        if not nm.close(analytic, numeric, rtol=1e-5, atol=1e-7):
+            at_output = (result["ys_out"][0] - result["ys_out"][1]) / (2 * nm.H)
+            candidates = {"no_upstream": local, "derivative_at_output": dout * at_output}
+            if self.slope is not None:
+                candidates["wrong_mask"] = np.where(dout > 0, dout, self.slope * dout)
+            expected = dout * local
+            compare(dx, expected, f"{name}.backward(dout) (against central differences of "
+                    "your forward, with a random dout)", variant, rtol=1e-5, atol=1e-7,
+                    inputs=[("x", x), ("dout", dout)], candidates=candidates)
+            raise Failure(f"{name}.backward(dout) does not match central differences of your "
+                          "forward along random directions")
+        if want is not None and nm.close(result["y"], want[0]["y"], 1e-7, 1e-12):
+            compare(dx, want[0]["dx"], f"{name}.backward(dout)", variant, rtol=1e-6,
+                    atol=1e-10, inputs=[("x", x), ("dout", dout)],
+                    candidates={"no_upstream": local})
+
+
+SIGMOID_FORWARD = ActivationForward("activations.Sigmoid", extreme=800.0)
+TANH_FORWARD = ActivationForward("activations.Tanh")
+RELU_FORWARD = ActivationForward("activations.ReLU")
+LEAKY_RELU_FORWARD = ActivationForward("activations.LeakyReLU", {"negative_slope": 0.1})
+SIGMOID_BACKWARD = ActivationBackward("activations.Sigmoid")
+TANH_BACKWARD = ActivationBackward("activations.Tanh")
+RELU_BACKWARD = ActivationBackward("activations.ReLU", kinks=True, slope=0.0)
+LEAKY_RELU_BACKWARD = ActivationBackward("activations.LeakyReLU", {"negative_slope": 0.1},
+                                         kinks=True, slope=0.1)

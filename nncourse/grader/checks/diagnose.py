@@ -1,0 +1,101 @@
+"""Name the likely bug from the signature of a wrong result.
+
+``diagnose(got, want, ...)`` looks for, in order: a transposed array, an array equal to a
+*candidate* the check computed for a known bug (the gradient without the upstream
+factor, the derivative taken at the output, ...), then a constant ratio to the expected
+result: about -1 (sign), about N or 1/N (the batch size: a missing or doubled division),
+about 2 or 1/2. It returns a short stable code and a sentence for the student.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HINTS = {
+    "transposed": "the result is transposed: check the order and the .T of the matrix "
+                  "product (for x of shape (N, D), dW = x.T @ dout has shape (D, M))",
+    "batch_scale": "the result is off by a factor of the batch size N: a missing or doubled "
+                   "division by N (mean versus sum over the batch)",
+    "sign": "the result has the wrong sign (a - b instead of b - a, or a missing minus)",
+    "factor_two": "the result is off by a factor of 2 (the 2 of d(u**2)/du = 2u?)",
+    "bias_not_summed": "the bias gradient is not summed over the batch: db = dout.sum(axis=0), "
+                       "shape (M,)",
+    "no_upstream": "the upstream gradient dout is not multiplied in (chain rule: "
+                   "dx = dout * local derivative)",
+    "derivative_at_output": "the derivative is taken at the output instead of the input "
+                            "(f'(f(x)) instead of f'(x))",
+    "wrong_mask": "the mask comes from the wrong array (use the cached forward input x, "
+                  "not dout)",
+    "unstable_softmax": "overflow at large logits: subtract the row maximum before exp "
+                        "(log-sum-exp trick)",
+    "unstable_sigmoid": "overflow or NaN at large inputs: use a form of the sigmoid that "
+                        "never takes exp of a large positive number",
+    "unstable_loss": "overflow, log(0) or NaN at large logits: use the stable formula",
+    "mutated_input": "an input array was changed in place; work on a copy or build a new "
+                     "array",
+    "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
+                      "used twice must collect both contributions",
+    "momentum_order": "the momentum update is in the wrong order: update the velocity "
+                      "first, then the parameter with the new velocity",
+    "no_bias_correction": "Adam's first steps are too large or too small: divide m and v by "
+                          "(1 - beta**t) (bias correction)",
+    "update_sign": "the update goes uphill: a step must subtract lr * gradient",
+    "drops_last_batch": "the last, smaller batch is missing (range(N // B) drops it)",
+    "not_shuffled": "the order is not shuffled with the rng you were given",
+    "no_rng": "the result does not come from the rng you were given (same seed, different "
+              "result, or global np.random)",
+    "zero_init": "the weights are all zero (or constant): every unit stays identical "
+                 "(no symmetry breaking)",
+    "wrong_std": "the standard deviation of the weights is off; check the formula and "
+                 "which fan it uses",
+    "forward_difference": "the estimate is only first-order accurate: use central "
+                          "differences (f(x + h) - f(x - h)) / (2 h)",
+    "step_order": "the training steps are in the wrong order (forward, loss, zero_grad, "
+                  "backward, step)",
+    "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
+                       "smaller)",
+    "wrong_order": "the modules are applied in the wrong order",
+}
+
+
+def ratio_code(got: np.ndarray, want: np.ndarray, n: int | None) -> str | None:
+    """A code when ``got`` is a constant multiple of ``want`` that matches a known bug."""
+    got, want = np.asarray(got, dtype=np.float64).ravel(), np.asarray(want, np.float64).ravel()
+    if got.shape != want.shape or not np.all(np.isfinite(got)):
+        return None
+    norm = float(want @ want)
+    if norm == 0.0:
+        return None
+    s = float(got @ want) / norm
+    if np.linalg.norm(got - s * want) > 1e-4 * abs(s) * np.sqrt(norm):
+        return None
+    near = lambda target: abs(s - target) <= 1e-3 * abs(target)  # noqa: E731
+    if near(-1.0):
+        return "sign"
+    if n and n > 2 and (near(n) or near(1.0 / n) or near(-n) or near(-1.0 / n)):
+        return "batch_scale"
+    if near(2.0) or near(0.5):
+        return "factor_two"
+    return None
+
+
+def diagnose(got: np.ndarray, want: np.ndarray, *, n: int | None = None,
+             candidates: dict[str, np.ndarray] | None = None) -> str | None:
+    """The code of the likely bug, or None."""
+    got, want = np.asarray(got), np.asarray(want)
+    if got.ndim == 2 and got.shape == want.shape[::-1] and got.shape != want.shape:
+        return "transposed"
+    for code, candidate in (candidates or {}).items():
+        candidate = np.asarray(candidate)
+        if candidate.shape == got.shape and np.all(np.isfinite(got)) and np.allclose(
+                got, candidate, rtol=1e-5, atol=1e-8) and not np.allclose(
+                candidate, want, rtol=1e-5, atol=1e-8):
+            return code
+    if got.shape == want.shape:
+        return ratio_code(got, want, n)
+    return None
+
+
+def hint(code: str | None) -> str:
+    """The sentence for a code ("" for None)."""
+    return f"Likely bug: {HINTS[code]}." if code in HINTS else ""

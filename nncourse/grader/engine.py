@@ -1,0 +1,243 @@
+"""Run the checks of some exercises against one ``nnlib`` package, in workers.
+
+For every exercise the engine asks its ``Check`` for the calls of each variant (public,
+and hidden ones on the instructor's side), runs them all in one request to the
+student's worker, gets the reference's results for the same calls (from a reference
+worker, or from the stored public expected values), and lets the check judge. The
+student's worker and the reference worker run side by side in two threads.
+
+A worker that fails (crash, exit, hang) costs the request it was running; the next
+exercise gets a fresh worker. Nothing here imports ``nnlib``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nncourse.grader.checks.base import Call, Failure, Result, Variant, Verdict
+from nncourse.grader.checks.diagnose import hint
+from nncourse.grader.registry import Exercise
+from nncourse.grader.sandbox import Answer, Limits, Worker
+
+
+class GraderError(RuntimeError):
+    """The grader itself cannot run (no reference, broken reference, missing data)."""
+
+
+@dataclass
+class Planned:
+    """The calls of one exercise, with the variant each slice belongs to."""
+
+    exercise: Exercise
+    check: object
+    variants: list[tuple[Variant, int, int]]  # (variant, start, stop) into calls
+    calls: list[Call]
+
+
+def hidden_variants(exercise_id: str) -> list[dict]:
+    """Hidden parameter sets of an exercise; ``GraderError`` when they are not installed."""
+    try:
+        from nncourse.grader.hidden import HIDDEN
+    except ImportError:
+        raise GraderError("hidden checks are not installed here (nncourse/grader/hidden/ is "
+                          "instructor-only); run public checks instead") from None
+    return HIDDEN.get(exercise_id, [])
+
+
+def plan(exercise: Exercise, hidden: bool) -> Planned:
+    """All calls of an exercise: its public variants, then its hidden ones."""
+    check = exercise.load_check()
+    variants = [Variant(p, True) for p in check.public]
+    if hidden:
+        variants += [Variant(p, False) for p in hidden_variants(exercise.id)]
+    calls, spans = [], []
+    for variant in variants:
+        start = len(calls)
+        calls.extend(check.plan(variant))
+        spans.append((variant, start, len(calls)))
+    return Planned(exercise, check, spans, calls)
+
+
+def pack(calls: list[Call]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Calls as JSON specs plus one flat dict of arrays for the wire."""
+    specs, arrays = [], {}
+    for i, call in enumerate(calls):
+        inputs = {}
+        for name, array in call.inputs.items():
+            inputs[name] = f"{i}:{name}"
+            arrays[f"{i}:{name}"] = np.asarray(array)
+        specs.append({"probe": call.probe, "args": call.args, "inputs": inputs})
+    return specs, arrays
+
+
+def unpack(answer: Answer, count: int) -> list[Result]:
+    """The per-call results of a worker answer."""
+    results = []
+    for i, meta in enumerate(answer.meta.get("results", [])[:count]):
+        if meta.get("ok"):
+            prefix = f"{i}/"
+            arrays = {k[len(prefix):]: v for k, v in answer.arrays.items()
+                      if k.startswith(prefix)}
+            results.append(Result(True, arrays))
+        else:
+            results.append(Result(False, error_type=str(meta.get("type", "")),
+                                  error=str(meta.get("message", "")),
+                                  not_implemented=bool(meta.get("not_implemented"))))
+    if len(results) != count:
+        raise ValueError(f"expected {count} results from the worker, got {len(results)}")
+    return results
+
+
+def digest(calls: list[Call]) -> str:
+    """A fingerprint of the inputs of some calls (stored with the public expected values)."""
+    h = hashlib.sha256()
+    for call in calls:
+        h.update(json.dumps([call.probe, call.args], sort_keys=True).encode())
+        for name in sorted(call.inputs):
+            array = np.ascontiguousarray(call.inputs[name])
+            h.update(f"{name}{array.dtype.str}{array.shape}".encode())
+            h.update(array.tobytes())
+    return h.hexdigest()[:16]
+
+
+class Session:
+    """Workers for one package, restarted when one fails."""
+
+    def __init__(self, package: Path, datasets: Path | None, limits: Limits) -> None:
+        self.package, self.datasets, self.limits = package, datasets, limits
+        self.worker: Worker | None = None
+        self.start_failure: Answer | None = None
+
+    def run(self, calls: list[Call], timeout: float) -> Answer:
+        if self.start_failure is not None:
+            return self.start_failure
+        if self.worker is None or self.worker.failure is not None:
+            if self.worker is not None:
+                self.worker.close()
+            self.worker = Worker(self.package, datasets=self.datasets, limits=self.limits)
+            failure = self.worker.start()
+            if failure is not None:
+                self.start_failure = failure  # the import itself fails: same for all
+                return failure
+        specs, arrays = pack(calls)
+        return self.worker.run(specs, arrays, timeout=timeout)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+
+
+def reference_results(package: Path, planned: list[Planned], datasets: Path | None,
+                      out: dict) -> None:
+    """Run every plan on the reference (in a thread); store results or the error in ``out``."""
+    session = Session(package, datasets, Limits())
+    try:
+        for p in planned:
+            answer = session.run(p.calls, timeout=max(30.0, p.exercise.timeout * 4))
+            if answer.status != "ok":
+                out["error"] = f"the reference failed on {p.exercise.id}: {answer.message}"
+                return
+            out[p.exercise.id] = unpack(answer, len(p.calls))
+    except Exception as error:  # reported on the main thread
+        out["error"] = f"the reference failed: {error}"
+    finally:
+        session.close()
+
+
+def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
+    """The verdict of one exercise from its results; the first failing variant decides."""
+    not_implemented = [r for r in got if not r.ok and r.not_implemented]
+    if not_implemented:
+        return Verdict("not_implemented", not_implemented[0].error or "not implemented yet")
+    for variant, start, stop in p.variants:
+        w = None
+        if want is not None and len(want) >= stop:
+            w = want[start:stop]
+        try:
+            p.check.judge(variant, p.calls[start:stop], got[start:stop], w)
+        except Failure as failure:
+            v = failure.verdict
+            text = v.message
+            if v.diagnosis:
+                text += "\n" + hint(v.diagnosis)
+            if not variant.public:
+                text = "A hidden check (other sizes and seeds) failed: " + text
+            return Verdict(v.status, text, v.diagnosis)
+        except Exception:  # a bug in a check must not take the batch down
+            return Verdict("error", "the grader could not evaluate this exercise:\n"
+                           + traceback.format_exc(limit=3))
+    return Verdict("passed", "all hidden and public checks passed" if any(
+        not v.public for v, _, _ in p.variants) else "all public checks passed")
+
+
+def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
+                  reference: Path | None, stored: dict | None = None,
+                  datasets: Path | None = None,
+                  limits: Limits = Limits()) -> list[tuple[Exercise, Verdict]]:
+    """Grade ``exercises`` of the ``nnlib`` package folder ``package``.
+
+    Args:
+        package: the folder that is the student's ``nnlib`` package.
+        exercises: the exercises to run, in order.
+        hidden: also run the hidden variants (instructor only).
+        reference: the reference ``nnlib`` folder to compute expected values, or None.
+        stored: public expected values by exercise (``nncourse.grader.expected``), used
+            when ``reference`` is None.
+        datasets: a trusted folder of data sets copied into the workers.
+
+    Returns:
+        ``(exercise, verdict)`` pairs in the order of ``exercises``.
+    """
+    planned = [plan(e, hidden) for e in exercises]
+    want_all: dict = {}
+    thread = None
+    if reference is not None:
+        thread = threading.Thread(target=reference_results,
+                                  args=(reference, planned, datasets, want_all), daemon=True)
+        thread.start()
+    got_all: dict[str, Answer] = {}
+    session = Session(package, datasets, limits)
+    try:
+        for p in planned:
+            got_all[p.exercise.id] = session.run(p.calls, timeout=p.exercise.timeout)
+    finally:
+        session.close()
+    if thread is not None:
+        thread.join()
+        if "error" in want_all:
+            raise GraderError(want_all["error"])
+    verdicts = []
+    for p in planned:
+        answer = got_all[p.exercise.id]
+        if answer.status != "ok":
+            verdicts.append((p.exercise, Verdict(answer.status, answer.message)))
+            continue
+        try:
+            got = unpack(answer, len(p.calls))
+        except ValueError as error:
+            verdicts.append((p.exercise, Verdict("error", f"unusable answer: {error}")))
+            continue
+        if reference is not None:
+            want = want_all.get(p.exercise.id)
+        else:
+            want = stored_results(stored, p)
+        verdicts.append((p.exercise, judge(p, got, want)))
+    return verdicts
+
+
+def stored_results(stored: dict | None, p: Planned) -> list[Result] | None:
+    """Stored public expected values for the public calls of ``p``, if they match its inputs."""
+    if not stored or p.exercise.id not in stored:
+        return None
+    entry = stored[p.exercise.id]
+    public_calls = [c for v, a, b in p.variants if v.public for c in p.calls[a:b]]
+    if entry.get("digest") != digest(public_calls):
+        return None
+    return entry["results"]
