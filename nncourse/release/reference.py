@@ -69,21 +69,35 @@ def cell_seconds(cell) -> float | None:
     return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
 
 
+def first_error(nb) -> str | None:
+    """``"cell <i>: <ename>: <evalue>"`` of the first code cell that raised, or None."""
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                value = ANSI.sub("", output.get("evalue", "")).strip().splitlines()
+                return f"cell {index}: {output.get('ename')}: {value[0] if value else ''}"
+    return None
+
+
 def execute(path: Path, out: Path, env: dict[str, str], timeout: int) -> tuple[object, str | None]:
-    """Execute one notebook in ``out``; return the (partly) executed notebook and an error."""
+    """Execute one notebook in ``out``; return it with the first error (None when clean).
+
+    Errors do not stop the run (``allow_errors``), so the instructor still sees every
+    later cell; the error is reported and makes the command fail.
+    """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(out)}})
+                            allow_errors=True, resources={"metadata": {"path": str(out)}})
     try:
         client.execute(env=env)
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+    except (CellTimeoutError, DeadKernelError) as error:
         lines = ANSI.sub("", str(error)).strip().splitlines()
         return nb, lines[-1] if lines else repr(error)
-    return nb, None
+    return nb, first_error(nb)
 
 
 def write_copies(nb, out: Path, stem: str) -> None:
