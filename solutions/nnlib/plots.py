@@ -1,0 +1,228 @@
+"""Plots for the lessons: learning curves, decision boundaries, gradients, digits.
+
+Every function draws into the ``Axes`` it is given (or a new figure), returns the
+``Axes`` or ``Figure`` it drew on, and never calls ``plt.show()``: a notebook shows the
+figure at the end of the cell, a script saves it with ``fig.savefig``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from nnlib.metrics import predicted_labels, true_labels
+
+
+def _new_axes(ax, figsize=(5, 4)):
+    """``ax``, or the Axes of a new figure when ``ax`` is None."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _grid(n: int, ncols: int, panel_size: tuple[float, float]):
+    """A new figure with ``n`` Axes in rows of ``ncols``; returns (fig, list of n Axes)."""
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    width, height = panel_size
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.remove()
+    return fig, list(axes.ravel()[:n])
+
+
+def _series(values) -> dict[str, np.ndarray]:
+    """A dict ``{label: values}``; a single unlabelled sequence gets the label ''."""
+    if isinstance(values, dict):
+        return {str(k): v for k, v in values.items()}
+    return {"": values}
+
+
+def _history_field(history, name: str) -> list:
+    if isinstance(history, dict):
+        return list(history.get(name, []))
+    return list(getattr(history, name, []))
+
+
+def plot_history(history):
+    """Learning curves: loss, and accuracy when recorded, per epoch, train vs validation.
+
+    Args:
+        history: a ``train.History`` (or a dict with the same keys: ``train_loss``,
+            ``val_loss``, ``train_acc``, ``val_acc``, optionally ``best_epoch``).
+
+    Returns:
+        The ``Figure``: one panel for the loss, a second for the accuracy if any was
+        recorded. A dotted vertical line marks the best epoch of early stopping.
+    """
+    panels = [("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")]
+    panels = [p for p in panels if _history_field(history, p[1]) or _history_field(history, p[2])]
+    if not panels:
+        raise ValueError("expected a history with at least one recorded epoch, got none")
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
+    for ax, (title, train_name, val_name) in zip(axes[0], panels, strict=True):
+        for name, label in ((train_name, "train"), (val_name, "validation")):
+            values = _history_field(history, name)
+            if values:
+                ax.plot(np.arange(1, len(values) + 1), values, label=label)
+        ax.set(title=title, xlabel="epoch", ylabel=title)
+        ax.legend()
+    best = history.get("best_epoch") if isinstance(history, dict) else history.best_epoch
+    if best is not None:
+        axes[0, 0].axvline(best + 1, color="gray", linestyle=":", label="best epoch")
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_boundary(model_or_predict_fn, X, y, ax=None, resolution: int = 200):
+    """Colour the plane by the class the model predicts, with the data on top.
+
+    Args:
+        model_or_predict_fn: a ``Module`` or a function mapping (G, 2) points to outputs
+            (G, C) or (G, 1) / (G,) (one binary logit, class 1 where it is > 0).
+        X: 2-D inputs, shape (N, 2).
+        y: class labels (N,) or (N, 1).
+        ax: the Axes to draw on; a new figure when None.
+        resolution: grid points along each axis.
+
+    Returns:
+        The ``Axes``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"expected X of shape (N, 2), got {X.shape}")
+    labels = true_labels(y)
+    predict = getattr(model_or_predict_fn, "forward", model_or_predict_fn)
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * (high - low) + 1e-9
+    g0, g1 = np.meshgrid(
+        np.linspace(low[0] - pad[0], high[0] + pad[0], resolution),
+        np.linspace(low[1] - pad[1], high[1] + pad[1], resolution),
+    )
+    grid_labels = predicted_labels(predict(np.column_stack([g0.ravel(), g1.ravel()])))
+    k = int(max(labels.max(), grid_labels.max())) + 1
+    cmap = ListedColormap([plt.get_cmap("tab10")(i % 10) for i in range(k)])
+    ax = _new_axes(ax)
+    ax.contourf(g0, g1, grid_labels.reshape(g0.shape), levels=np.arange(k + 1) - 0.5,
+                cmap=cmap, alpha=0.3)
+    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5,
+               s=12, edgecolors="k", linewidths=0.3)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title="decision boundary")
+    return ax
+
+
+def plot_gradient_norms(norms_by_layer, ax=None):
+    """Gradient size per layer, on a log scale: vanishing gradients slope down to the input.
+
+    Args:
+        norms_by_layer: one norm per layer, input side first (``diagnostics.gradient_norms``),
+            or a dict ``{label: norms}`` to compare networks (e.g. sigmoid vs ReLU).
+        ax: the Axes to draw on; a new figure when None.
+
+    Returns:
+        The ``Axes``, one line per network.
+    """
+    ax = _new_axes(ax)
+    series = _series(norms_by_layer)
+    for label, norms in series.items():
+        norms = np.asarray(norms, dtype=np.float64)
+        ax.plot(np.arange(1, len(norms) + 1), norms, marker="o", label=label or None)
+    ax.set_yscale("log")
+    ax.set(xlabel="layer (1 = next to the input)", ylabel=r"$\|\partial L / \partial W\|$",
+           title="gradient norm per layer")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if any(series):
+        ax.legend()
+    return ax
+
+
+def plot_activation_histograms(activations_by_layer, bins: int = 50, ncols: int = 5):
+    """One histogram per layer of the values its units output, with their mean and std.
+
+    Saturated sigmoids pile up at 0 and 1, dying signals shrink towards 0 layer by layer.
+
+    Args:
+        activations_by_layer: a list of arrays, one per layer (``diagnostics.layer_outputs``),
+            or a dict ``{name: array}``.
+        bins: histogram bins.
+        ncols: panels per row.
+
+    Returns:
+        The ``Figure``, one Axes per layer.
+    """
+    layers = activations_by_layer
+    if not isinstance(layers, dict):
+        layers = {f"layer {k}": a for k, a in enumerate(layers, start=1)}
+    if not layers:
+        raise ValueError("expected at least one layer's activations, got none")
+    fig, axes = _grid(len(layers), ncols, (3, 2.5))
+    for ax, (name, values) in zip(axes, layers.items(), strict=True):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        ax.hist(values, bins=bins)
+        ax.set_title(f"{name}\nmean {values.mean():.2g}, std {values.std():.2g}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm, labels=None, ax=None):
+    """The confusion matrix as an image, each cell annotated with its count.
+
+    Args:
+        cm: (C, C) counts, rows true classes, columns predicted (``diagnostics.confusion_matrix``).
+        labels: C class names; ``0..C-1`` when None.
+        ax: the Axes to draw on; a new figure when None.
+
+    Returns:
+        The ``Axes``.
+    """
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"expected a square matrix (C, C), got shape {cm.shape}")
+    labels = [str(c) for c in (range(len(cm)) if labels is None else labels)]
+    if len(labels) != len(cm):
+        raise ValueError(f"expected {len(cm)} labels, got {len(labels)}")
+    ax = _new_axes(ax, figsize=(5, 5))
+    ax.imshow(cm, cmap="Blues")
+    dark = cm > cm.max() / 2
+    for i, j in np.ndindex(cm.shape):
+        ax.text(j, i, f"{cm[i, j]}", ha="center", va="center", fontsize=8,
+                color="white" if dark[i, j] else "black")
+    ticks = np.arange(len(cm))
+    ax.set(xticks=ticks, yticks=ticks, xticklabels=labels, yticklabels=labels,
+           xlabel="predicted", ylabel="true", title="confusion matrix")
+    return ax
+
+
+def plot_digits(images, labels, predictions=None, ncols: int = 10):
+    """A grid of digit images titled with their labels (and predictions, red when wrong).
+
+    Args:
+        images: K square images, shape (K, S*S) (rows of ``load_digits``'s X) or (K, S, S).
+        labels: true labels, shape (K,).
+        predictions: predicted labels (K,), or None.
+        ncols: images per row.
+
+    Returns:
+        The ``Figure``, one Axes per image.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    side = int(round(np.sqrt(images[0].size))) if len(images) else 0
+    if len(images) == 0 or side * side != images[0].size:
+        raise ValueError(f"expected K >= 1 square images, got shape {images.shape}")
+    if len(labels) != len(images) or (predictions is not None and len(predictions) != len(labels)):
+        raise ValueError("expected one label (and prediction) per image")
+    fig, axes = _grid(len(images), ncols, (1.1, 1.3))
+    for k, ax in enumerate(axes):
+        ax.imshow(images[k].reshape(side, side), cmap="gray_r")
+        ax.set_axis_off()
+        if predictions is None:
+            ax.set_title(f"{labels[k]}", fontsize=9)
+        else:
+            wrong = predictions[k] != labels[k]
+            ax.set_title(f"{predictions[k]} ({labels[k]})", fontsize=9,
+                         color="red" if wrong else "black")
+    if predictions is not None:
+        fig.suptitle("predicted (true)", fontsize=10)
+    fig.tight_layout()
+    return fig
