@@ -100,3 +100,21 @@ def away_from_kinks(rng: np.random.Generator, shape: tuple, margin: float = 0.1,
     """Normal-ish values with ``|x| >= margin``: no ReLU kink within any finite-difference step."""
     x = rng.standard_normal(shape) * scale
     return np.where(x >= 0, x + margin, x - margin)
+
+
+def gradient_ok(analytic: np.ndarray, numeric: np.ndarray, got: np.ndarray,
+                want: np.ndarray | None, forward_matches: bool | None) -> bool:
+    """Does a gradient pass? Central differences of the student's forward, and the reference.
+
+    ``analytic`` and ``numeric`` are projections on the same directions; ``got`` and
+    ``want`` are the student's and the reference's full gradients. With no reference
+    (``forward_matches is None``) only the differences count. When the student's forward
+    matches the reference both must agree; when it does not, the gradient of a wrong
+    forward is ambiguous, so either agreement passes (a bug costs the forward's points
+    once).
+    """
+    fd_ok = close(analytic, numeric, rtol=1e-5, atol=1e-7)
+    if forward_matches is None or want is None:
+        return fd_ok
+    ref_ok = close(got, want, rtol=1e-6, atol=1e-10)
+    return (fd_ok and ref_ok) if forward_matches else (fd_ok or ref_ok)

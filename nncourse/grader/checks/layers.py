@@ -1,0 +1,186 @@
+"""Checks of ``Linear`` and ``Sequential``.
+
+``linear.forward``: ``forward(x)`` with given ``W`` and ``b`` against the reference, for a
+batch and for a single row. ``linear.backward``: ``dx``, ``W.grad`` and ``b.grad``
+against central differences of the student's own forward along random directions and
+coordinates (all coordinates on the small public sizes), then against the reference
+when the forward agrees; a second ``backward`` must double the gradients (they
+accumulate). ``Sequential`` is checked with grader-owned stand-in modules (a scale, a
+row reversal, a square), never with the student's layers, so a bug elsewhere does not
+cost these points; the stand-ins log their calls, which shows the order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks import numeric as nm
+from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.base import Call, Check, Failure, require
+from nncourse.grader.checks.diagnose import diagnose
+
+
+def linear_args(d, m, twice=False):
+    return {"module": "layers.Linear", "init_args": [d, m], "init": {"rng": True},
+            "params": ["W", "b"], "twice": twice}
+
+
+def linear_inputs(variant, n=None):
+    rng = variant.rng()
+    n, d, m = n or variant["n"], variant["d"], variant["m"]
+    return {"x": rng.standard_normal((n, d)), "param:W": rng.standard_normal((d, m)),
+            "param:b": rng.standard_normal(m)}
+
+
+class LinearForward(Check):
+    """``Linear.forward`` against the reference."""
+
+    public = [{"seed": 2, "n": 3, "d": 4, "m": 2}]
+
+    def plan(self, variant):
+        args = linear_args(variant["d"], variant["m"])
+        return [Call("module", args, linear_inputs(variant), want=("y",)),
+                Call("module", args, linear_inputs(variant, n=1), want=("y",))]
+
+    def judge(self, variant, calls, got, want):
+        for i, (call, result) in enumerate(zip(calls, got)):
+            result = require(result, "Linear.forward")
+            no_mutation(result, ["x"], "Linear.forward")
+            n = call.inputs["x"].shape[0]
+            nm.check_shape(result["y"], (n, variant["m"]), "Linear.forward(x)")
+            if want is not None:
+                compare(result["y"], want[i]["y"], "Linear.forward(x)", variant, rtol=1e-9,
+                        inputs=[(k.replace("param:", ""), v) for k, v in call.inputs.items()])
+
+
+class LinearBackward(Check):
+    """``Linear.backward``: finite differences, reference, accumulation."""
+
+    public = [{"seed": 3, "n": 3, "d": 4, "m": 2}]
+
+    def plan(self, variant):
+        rng = variant.rng(1)
+        d, m = variant["d"], variant["m"]
+        inputs = linear_inputs(variant)
+        inputs["dout"] = rng.standard_normal((variant["n"], m))
+        dirs = {}
+        for name, key in (("x", "x"), ("W", "param:W"), ("b", "param:b")):
+            dirs[name] = nm.directions(rng, inputs[key].shape)
+            inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
+        call = Call("module", linear_args(d, m, twice=True), inputs,
+                    want=("y", "dx", "grad:W", "grad:b"))
+        call.dirs = dirs
+        return [call]
+
+    def judge(self, variant, calls, got, want):
+        call, result = calls[0], got[0]
+        if not result.ok and result.error_type == "ValueError" and "broadcast" in result.error:
+            raise Failure(f"Linear.backward raised {result.describe_error()}",
+                          "bias_not_summed", status="error")
+        result = require(result, "Linear.forward/backward")
+        n, d, m = variant["n"], variant["d"], variant["m"]
+        dout = call.inputs["dout"]
+        no_mutation(result, ["x"], "Linear.forward")
+        no_mutation(result, ["dout"], "Linear.backward")
+        shapes = {"dx": (n, d), "grad:W": (d, m), "grad:b": (m,)}
+        for key, shape in shapes.items():
+            got_shape = tuple(np.shape(result[key]))
+            if key == "grad:b" and got_shape in ((n, m), (1, m), (n,)):
+                raise Failure(f"b.grad has shape {got_shape}, expected {shape}",
+                              "bias_not_summed")
+            nm.check_shape(result[key], shape, "dx" if key == "dx" else key[5:] + ".grad")
+        matches = None if want is None else nm.close(result["y"], want[0]["y"], 1e-9, 1e-12)
+        names = {"x": ("dx", "ys"), "W": ("grad:W", "ys:W"), "b": ("grad:b", "ys:b")}
+        for name, (grad_key, ys_key) in names.items():
+            dirs = call.dirs[name]
+            numeric = nm.directional(result[ys_key], nm.H, dout)
+            analytic = nm.along(result[grad_key], dirs)
+            ref = None if want is None else want[0][grad_key]
+            if nm.gradient_ok(analytic, numeric, result[grad_key], ref, matches):
+                continue
+            label = "dx" if name == "x" else f"{name}.grad"
+            if matches is False:
+                compare(result[grad_key], ref, label, variant, rtol=1e-6, atol=1e-10, n=n)
+            candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
+            if name == "b":
+                candidates["bias_not_summed"] = nm.along(np.full(m, dout.sum()), dirs)
+                for row in (dout[0], dout[-1]):
+                    candidates.setdefault("bias_not_summed_row", nm.along(row, dirs))
+            code = diagnose(analytic, numeric, n=n, candidates=candidates)
+            if code == "bias_not_summed_row":
+                code = "bias_not_summed"
+            text = (f"{label} does not match central differences of your forward (for a "
+                    "random dout)")
+            if variant.public and len(dirs) == np.prod(np.shape(result[grad_key])):
+                full = numeric.reshape(np.shape(result[grad_key]))
+                text += ":\n" + nm.worst_entries(result[grad_key], full)
+                text += "\n" + "\n".join(nm.show_array(k.replace("param:", ""), call.inputs[k])
+                                         for k in ("x", "param:W", "dout"))
+            raise Failure(text, code)
+        for name in ("W", "b"):
+            once, twice = result[f"grad:{name}"], result[f"grad2:{name}"]
+            if not nm.close(twice, 2 * once, 1e-9, 1e-12):
+                raise Failure(f"after a second backward with the same dout, {name}.grad should "
+                              f"be twice the first one (gradients accumulate), got "
+                              f"{'the same values' if nm.close(twice, once) else 'other values'}",
+                              "overwrote_grad")
+
+
+SPECS = [["scale", "a0", False], ["reverse"], ["square"], ["scale", "a1", False],
+         ["scale", "a0", True]]
+
+
+class SequentialCheck(Check):
+    """``Sequential.forward`` (and ``backward``) over logging stand-in modules."""
+
+    def __init__(self, backward: bool):
+        self.backward = backward
+        self.public = [{"seed": 4, "n": 3, "d": 4}]
+
+    def plan(self, variant):
+        rng = variant.rng(2 if self.backward else 0)
+        n, d = variant["n"], variant["d"]
+        inputs = {"x": rng.standard_normal((n, d)), "a0": rng.uniform(0.5, 2.0, d),
+                  "a1": rng.uniform(-2.0, -0.5, d)}
+        if self.backward:
+            inputs["dout"] = rng.standard_normal((n, d))
+        want = ("y", "dx", "grads", "log") if self.backward else ("y", "log")
+        calls = [Call("sequential", {"modules": SPECS}, inputs, want=want)]
+        if not self.backward:
+            calls.append(Call("sequential", {"modules": SPECS[:1]}, dict(inputs), want=want))
+        return calls
+
+    def judge(self, variant, calls, got, want):
+        what = "Sequential.backward" if self.backward else "Sequential.forward"
+        for i, (call, result) in enumerate(zip(calls, got)):
+            result = require(result, what)
+            no_mutation(result, ["x"], "Sequential.forward")
+            log = [int(v) for v in result["log"]]
+            count = len(call.args["modules"])
+            forward_log = [10 * k + 1 for k in range(count)]
+            if log[:count] != forward_log:
+                code = "wrong_order" if log[:count] == forward_log[::-1] else None
+                raise Failure(f"forward should call the {count} modules once each, first to "
+                              f"last; the calls were (module, 1=forward 2=backward): "
+                              f"{[(v // 10, v % 10) for v in log]}", code)
+            if self.backward:
+                backward_log = [10 * k + 2 for k in reversed(range(count))]
+                if log[count:] != backward_log:
+                    code = "wrong_order" if log[count:] == backward_log[::-1] else None
+                    raise Failure("backward should call each module's backward once, last "
+                                  "module first; the calls were (module, 1=forward "
+                                  f"2=backward): {[(v // 10, v % 10) for v in log]}", code)
+            if want is None:
+                continue
+            compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9)
+            if self.backward:
+                compare(result["dx"], want[i]["dx"], "Sequential.backward(dout)", variant,
+                        rtol=1e-9, candidates={"no_upstream": call.inputs["dout"]})
+                compare(result["grads"], want[i]["grads"], "the stand-in modules' gradients",
+                        variant, rtol=1e-9)
+
+
+LINEAR_FORWARD = LinearForward()
+LINEAR_BACKWARD = LinearBackward()
+SEQUENTIAL_FORWARD = SequentialCheck(backward=False)
+SEQUENTIAL_BACKWARD = SequentialCheck(backward=True)

@@ -1,0 +1,202 @@
+"""Checks of the losses and of ``softmax``/``log_softmax``.
+
+Forward: the loss value against the reference on random inputs and at logits of
++-1000 (where a naive formula overflows or takes ``log(0)``), inputs left unchanged,
+and a clear ``ValueError`` for MSE on ``(N, 1)`` predictions against ``(N,)`` targets.
+Backward: ``dpred`` for an upstream ``dloss`` against central differences of the
+student's own loss along random directions and coordinates, and against the reference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks import numeric as nm
+from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.base import Call, Check, Failure, require
+from nncourse.grader.checks.diagnose import diagnose, ratio_code
+
+DLOSS = 0.7
+
+
+def mse_cases(rng, n, m):
+    return [(rng.standard_normal((n, m)), rng.standard_normal((n, m))),
+            (rng.standard_normal((n, 1)), rng.standard_normal((n, 1)))]
+
+
+def bce_cases(rng, n, m):
+    logits = rng.standard_normal((n, 1)) * 3.0
+    return [(logits, rng.integers(0, 2, (n, 1)).astype(np.float64)),
+            (rng.standard_normal((n, m)) * 2.0, rng.uniform(0, 1, (n, m))),
+            (np.array([[1000.0], [-1000.0], [1000.0], [-1000.0], [0.5]]),
+             np.array([[1.0], [0.0], [0.0], [1.0], [1.0]]))]
+
+
+def sce_cases(rng, n, m):
+    c = m + 1
+    extreme = rng.standard_normal((n, c)) * 1000.0
+    return [(rng.standard_normal((n, c)) * 2.0, rng.integers(0, c, n)),
+            (extreme, rng.integers(0, c, n))]
+
+
+class LossForward(Check):
+    """``forward(pred, target)`` of a loss against the reference."""
+
+    def __init__(self, loss, cases, unstable, n_of, errors=()):
+        self.loss, self.cases, self.unstable, self.n_of = loss, cases, unstable, n_of
+        self.errors = errors
+        self.public = [{"seed": 5, "n": 4, "m": 3}]
+
+    def plan(self, variant):
+        calls = [Call("loss", {"loss": self.loss}, {"pred": p, "target": t}, want=("value",))
+                 for p, t in self.cases(variant.rng(), variant["n"], variant["m"])]
+        for pred, target in self.errors:
+            calls.append(Call("loss", {"loss": self.loss}, {"pred": pred, "target": target},
+                              label="error"))
+        return calls
+
+    def judge(self, variant, calls, got, want):
+        name = self.loss.split(".")[1]
+        for i, (call, result) in enumerate(zip(calls, got)):
+            pred, target = call.inputs["pred"], call.inputs["target"]
+            if call.label == "error":
+                if result.ok or result.error_type != "ValueError":
+                    raise Failure(f"{name}: pred of shape {pred.shape} with target of shape "
+                                  f"{target.shape} should raise a ValueError (broadcasting "
+                                  "would give a wrong loss), but it "
+                                  + ("returned a value" if result.ok else
+                                     f"raised {result.describe_error()}"))
+                continue
+            result = require(result, f"{name}.forward")
+            no_mutation(result, ["pred", "target"], f"{name}.forward")
+            value = np.asarray(result["value"], dtype=np.float64)
+            if value.shape != ():
+                raise Failure(f"{name}.forward returned an array of shape {value.shape}; "
+                              "expected one number (the mean over the batch)")
+            if not np.isfinite(value):
+                extreme = np.abs(pred).max() >= 1000
+                raise Failure(f"{name}.forward returned {value} for logits "
+                              f"{'of +-1000' if extreme else 'of moderate size'}",
+                              self.unstable if extreme else None)
+            if want is None:
+                continue
+            expected = float(want[i]["value"])
+            if not nm.close(value, expected, 1e-7, 1e-10):
+                code = ratio_code(np.array([value]), np.array([expected]), self.n_of(pred))
+                text = f"{name}.forward gave {nm.fmt(float(value))}, expected " \
+                       f"{nm.fmt(expected)}"
+                if variant.public:
+                    text += "\n" + nm.show_array("pred", pred) + "\n" + \
+                        nm.show_array("target", target)
+                raise Failure(text, code)
+
+
+class LossBackward(Check):
+    """``backward(dloss)`` of a loss: central differences of the student's forward, reference."""
+
+    def __init__(self, loss, cases, n_of, unstable):
+        self.loss, self.cases, self.n_of, self.unstable = loss, cases, n_of, unstable
+        self.public = [{"seed": 6, "n": 4, "m": 2}]
+
+    def plan(self, variant):
+        rng = variant.rng(3)
+        calls = []
+        for pred, target in self.cases(variant.rng(), variant["n"], variant["m"]):
+            dirs = nm.directions(rng, pred.shape)
+            large = np.abs(pred).max() >= 1000
+            inputs = {"pred": pred, "target": target}
+            if not large:
+                inputs["preds"] = nm.perturbed(pred, dirs)
+            call = Call("loss", {"loss": self.loss, "dloss": DLOSS}, inputs,
+                        want=("value", "dpred"))
+            call.dirs = dirs
+            calls.append(call)
+        return calls
+
+    def judge(self, variant, calls, got, want):
+        name = self.loss.split(".")[1]
+        for i, (call, result) in enumerate(zip(calls, got)):
+            result = require(result, f"{name}.backward")
+            pred = call.inputs["pred"]
+            no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
+            dpred = result["dpred"]
+            nm.check_shape(dpred, pred.shape, f"{name}.backward()")
+            if not np.all(np.isfinite(dpred)):
+                raise Failure(f"{name}.backward gives NaN or inf for logits of +-1000",
+                              self.unstable)
+            ref = None if want is None else want[i]["dpred"]
+            matches = None if want is None else nm.close(result["value"], want[i]["value"],
+                                                         1e-7, 1e-10)
+            if "preds" not in call.inputs:  # extreme logits: reference only
+                if ref is not None and not nm.close(dpred, ref, 1e-6, 1e-10):
+                    compare(dpred, ref, f"{name}.backward() at logits of +-1000", variant,
+                            rtol=1e-6, atol=1e-10, diagnosis=self.unstable)
+                continue
+            numeric = nm.directional(result["values"], nm.H) * DLOSS
+            analytic = nm.along(dpred, call.dirs)
+            if nm.gradient_ok(analytic, numeric, dpred, ref, matches):
+                continue
+            n = self.n_of(pred)
+            if matches is False:
+                compare(dpred, ref, f"{name}.backward(dloss={DLOSS})", variant, rtol=1e-6,
+                        atol=1e-10, n=n, candidates={"no_upstream": ref / DLOSS})
+            code = diagnose(analytic, numeric, n=n,
+                            candidates={"no_upstream": numeric / DLOSS})
+            text = f"{name}.backward(dloss={DLOSS}) does not match central differences of " \
+                   "your forward"
+            if variant.public and len(call.dirs) == pred.size:
+                text += ":\n" + nm.worst_entries(dpred, numeric.reshape(pred.shape))
+                text += "\n" + nm.show_array("pred", pred) + "\n" + \
+                    nm.show_array("target", call.inputs["target"])
+            raise Failure(text, code)
+
+
+class Softmax(Check):
+    """``softmax(z)`` and ``log_softmax(z)`` against the reference, stable at +-1000."""
+
+    public = [{"seed": 7, "n": 3, "c": 4}]
+
+    def plan(self, variant):
+        rng = variant.rng()
+        z = rng.standard_normal((variant["n"], variant["c"])) * 2.0
+        extreme = np.array([[1000.0, -1000.0, 999.0, 0.0], [-1000.0, -1001.0, -999.5, -1000.0]])
+        return [Call("call", {"function": f"losses.{fn}", "inputs": ["z"]}, {"z": zz},
+                     want=("out",)) for fn in ("softmax", "log_softmax") for zz in (z, extreme)]
+
+    def judge(self, variant, calls, got, want):
+        for i, (call, result) in enumerate(zip(calls, got)):
+            fn = call.args["function"].split(".")[1]
+            result = require(result, fn)
+            z, out = call.inputs["z"], result["out"]
+            no_mutation(result, ["z"], fn)
+            nm.check_shape(out, z.shape, f"{fn}(z)")
+            extreme = np.abs(z).max() >= 1000
+            if not np.all(np.isfinite(out)):
+                raise Failure(f"{fn}(z) gives NaN or inf for logits "
+                              f"{'of +-1000' if extreme else 'of moderate size'}",
+                              "unstable_softmax" if extreme else None)
+            if want is not None:
+                compare(out, want[i]["out"], f"{fn}(z)" + (" at logits of +-1000" if extreme
+                                                           else ""), variant, rtol=1e-7,
+                        atol=1e-12, inputs=[("z", z)],
+                        diagnosis="unstable_softmax" if extreme else None)
+
+
+def size_of(pred):
+    return int(np.size(pred))
+
+
+def rows_of(pred):
+    return int(np.shape(pred)[0])
+
+
+MSE_ERRORS = [(np.zeros((3, 1)), np.zeros(3))]
+MSE_FORWARD = LossForward("losses.MSELoss", mse_cases, None, size_of, MSE_ERRORS)
+MSE_BACKWARD = LossBackward("losses.MSELoss", mse_cases, size_of, None)
+BCE_FORWARD = LossForward("losses.BCEWithLogitsLoss", bce_cases, "unstable_loss", size_of)
+BCE_BACKWARD = LossBackward("losses.BCEWithLogitsLoss", bce_cases, size_of, "unstable_loss")
+SOFTMAX_FORWARD = Softmax()
+SOFTMAX_CE_FORWARD = LossForward("losses.SoftmaxCrossEntropyLoss", sce_cases,
+                                 "unstable_softmax", rows_of)
+SOFTMAX_CE_BACKWARD = LossBackward("losses.SoftmaxCrossEntropyLoss", sce_cases, rows_of,
+                                   "unstable_softmax")
