@@ -169,6 +169,18 @@ def graded_check_cell(exercise: str, points: float, cell_id: str | None = None) 
     return cell
 
 
+def practice_cell(name: str, solution: str, prompt: str = "",
+                  cell_id: str | None = None) -> NotebookNode:
+    """An ungraded "your turn" code cell: ``prompt`` (kept) then the solution (stubbed)."""
+    head = f"{prompt.strip()}\n" if prompt.strip() else ""
+    source = f"{head}### BEGIN SOLUTION\n{solution.strip()}\n### END SOLUTION"
+    cell = nbformat.v4.new_code_cell(
+        source, metadata=_nbgrader(name, grade=False, solution=True, locked=False),
+    )
+    cell.id = cell_id or name
+    return cell
+
+
 def written_answer_cell(name: str, points: float, model_answer: str,
                         cell_id: str | None = None) -> NotebookNode:
     """A manually graded markdown answer cell; the model answer is stripped on release."""
