@@ -195,6 +195,9 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     Returns:
         ``(exercise, verdict)`` pairs in the order of ``exercises``.
     """
+    from nncourse.grader.checks import capstone
+
+    capstone.DATASETS[:] = [datasets] if datasets is not None else []
     planned = [plan(e, hidden) for e in exercises]
     want_all: dict = {}
     thread = None

@@ -48,7 +48,7 @@ class Limits:
     """Resource limits of one worker."""
 
     memory_mb: int = 2048
-    cpu_seconds: int = 60
+    cpu_seconds: int = 300
     fsize_mb: int = 64
     start_seconds: float = 8.0
 

@@ -96,7 +96,9 @@ def run_child(meta: dict, arrays: dict, config: dict, fds: tuple[int, int]) -> N
             os.close(fd)
         cpu = int(meta.get("cpu_seconds", config["cpu_seconds"]))
         used = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu + used, cpu + used + 1))
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        soft = min(cpu + used, hard - 1) if hard != resource.RLIM_INFINITY else cpu + used
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
         from nncourse.grader import probes
         from nncourse.grader.protocol import encode
 
@@ -108,6 +110,10 @@ def run_child(meta: dict, arrays: dict, config: dict, fds: tuple[int, int]) -> N
         os.replace(path + ".part", path)
     except BaseException:  # noqa: B036 - the child must reach os._exit whatever happens
         code = 70
+        try:
+            traceback.print_exc()
+        except BaseException:  # noqa: B036
+            pass
     try:
         sys.stdout.flush()
         sys.stderr.flush()

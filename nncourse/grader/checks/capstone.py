@@ -1,0 +1,63 @@
+"""The capstone: the student's own library trains the 8x8 digits.
+
+In a worker, ``Linear``, ``ReLU``, ``Sequential``, ``SoftmaxCrossEntropyLoss``, ``SGD``
+(with momentum), ``train_epoch`` and ``minibatches`` of the submission train a
+64-64-10 network for a few epochs on 1,297 digits. The trusted side loads the data
+from a trusted copy, keeps the 500 test labels to itself, and computes the test
+accuracy from the logits the worker returns. It passes at 93% or more.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nncourse.grader.checks.base import Call, Check, Failure, require
+
+THRESHOLD = 0.93
+DATASETS: list[Path] = []  # set by the engine: the trusted data folder
+
+
+def load_digits(folder: Path):
+    table = np.loadtxt(folder / "digits.csv.gz", delimiter=",")
+    return table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
+
+
+class Digits(Check):
+    """Test accuracy of a small network trained by the student's library."""
+
+    public = [{"seed": 16, "epochs": 8, "hidden": 64, "lr": 0.05, "momentum": 0.9,
+               "batch_size": 32, "test": 500}]
+
+    def split(self, variant):
+        if not DATASETS:
+            raise Failure("the digits data set was not found (nnlib/datasets/digits.csv.gz)",
+                          status="error")
+        X, y = load_digits(DATASETS[0])
+        order = variant.rng().permutation(len(X))
+        test = order[: variant["test"]]
+        train = order[variant["test"]:]
+        return X[train], y[train], X[test], y[test]
+
+    def plan(self, variant):
+        X, y, X_test, _ = self.split(variant)
+        args = {k: variant[k] for k in ("seed", "epochs", "hidden", "lr", "momentum",
+                                        "batch_size")}
+        return [Call("capstone", args, {"X": X, "y": y, "X_test": X_test})]
+
+    def judge(self, variant, calls, got, want):
+        result = require(got[0], "training the digits classifier")
+        *_, y_test = self.split(variant)
+        logits = np.asarray(result["logits"])
+        if logits.shape != (len(y_test), 10) or not np.all(np.isfinite(logits)):
+            raise Failure(f"the trained network gave outputs of shape {logits.shape} "
+                          f"(finite: {bool(np.all(np.isfinite(logits)))}); expected finite "
+                          f"logits of shape ({len(y_test)}, 10)")
+        accuracy = float(np.mean(logits.argmax(axis=1) == y_test))
+        if accuracy < THRESHOLD:
+            raise Failure(f"test accuracy {accuracy:.1%} after {variant['epochs']} epochs; "
+                          f"expected at least {THRESHOLD:.0%}. Check the exercises it uses.")
+
+
+DIGITS = Digits()

@@ -1,0 +1,89 @@
+"""Checks of ``numerical_gradient`` and ``rel_error``.
+
+``numerical_gradient`` is run on grader-owned functions whose gradients are known in
+closed form: ``f(x) = sin(x) * c + x**2`` with an upstream ``dout`` (gradient
+``dout * (cos(x) * c + 2 x)``) and the scalar ``f(x) = sum(x**3 * c)`` (gradient
+``3 x**2 c``), on a 2-D and a 1-D ``x``. Central differences with ``h = 1e-5`` agree to
+about ``1e-9``; one-sided differences only to about ``1e-5``, which is named. ``x`` must
+be unchanged afterwards. ``rel_error`` is compared with the reference on a few pairs,
+including two zero arrays (0, not NaN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks import numeric as nm
+from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.base import Call, Check, Failure, require
+
+
+class NumericalGradient(Check):
+    """The student's ``numerical_gradient`` against closed-form gradients."""
+
+    public = [{"seed": 8, "n": 3, "d": 4}]
+
+    def plan(self, variant):
+        rng = variant.rng()
+        shape = (variant["n"], variant["d"])
+        x, c, dout = (rng.standard_normal(shape) for _ in range(3))
+        x1, c1 = rng.standard_normal(variant["d"] + 1), rng.standard_normal(variant["d"] + 1)
+        return [Call("numerical_gradient", {"kind": "array"}, {"x": x, "c": c, "dout": dout}),
+                Call("numerical_gradient", {"kind": "scalar"}, {"x": x1, "c": c1})]
+
+    def judge(self, variant, calls, got, want):
+        for call, result in zip(calls, got):
+            result = require(result, "numerical_gradient")
+            x, c = call.inputs["x"], call.inputs["c"]
+            if "dout" in call.inputs:
+                expected = call.inputs["dout"] * (np.cos(x) * c + 2 * x)
+                what = "numerical_gradient(f, x, dout=dout) for f(x) = sin(x) * c + x**2"
+            else:
+                expected = 3 * x**2 * c
+                what = "numerical_gradient(f, x) for the scalar f(x) = sum(x**3 * c)"
+            grad = result["grad"]
+            nm.check_shape(grad, x.shape, what)
+            if not nm.close(grad, expected, rtol=1e-7, atol=1e-9):
+                code = "forward_difference" if nm.close(grad, expected, 1e-3, 1e-5) else None
+                compare(grad, expected, what, variant, rtol=1e-7, atol=1e-9,
+                        inputs=[("x", x)], diagnosis=code)
+            no_mutation(result, ["x"], "numerical_gradient")
+            if int(result["calls"]) < 2 * x.size:
+                raise Failure(f"{what}: f was called {int(result['calls'])} times for "
+                              f"{x.size} entries; expected two calls per entry")
+
+
+class RelError(Check):
+    """``rel_error(a, b)`` against the reference."""
+
+    public = [{"seed": 9, "n": 3, "d": 4}]
+
+    def plan(self, variant):
+        rng = variant.rng()
+        a = rng.standard_normal((variant["n"], variant["d"]))
+        pairs = [(a, a + 1e-6 * rng.standard_normal(a.shape)), (a, -a),
+                 (a, rng.standard_normal(a.shape)), (np.zeros(3), np.zeros(3)),
+                 (a * 1e-8, a * 1e-8 * 1.01)]
+        return [Call("call", {"function": "gradcheck.rel_error", "inputs": ["a", "b"]},
+                     {"a": p, "b": q}, want=("out",)) for p, q in pairs]
+
+    def judge(self, variant, calls, got, want):
+        for i, (call, result) in enumerate(zip(calls, got)):
+            result = require(result, "rel_error")
+            out = np.asarray(result["out"], dtype=np.float64)
+            if out.shape != ():
+                raise Failure(f"rel_error returned an array of shape {out.shape}; expected "
+                              "one number")
+            if not np.isfinite(out):
+                raise Failure(f"rel_error returned {out} (for two zero arrays it should be 0)")
+            if want is not None and not nm.close(out, want[i]["out"], 1e-9, 1e-15):
+                text = f"rel_error(a, b) gave {nm.fmt(float(out))}, expected " \
+                       f"{nm.fmt(float(want[i]['out']))}"
+                if variant.public:
+                    text += "\n" + nm.show_array("a", call.inputs["a"]) + "\n" + \
+                        nm.show_array("b", call.inputs["b"])
+                raise Failure(text)
+
+
+NUMERICAL_GRADIENT = NumericalGradient()
+REL_ERROR = RelError()

@@ -1,0 +1,63 @@
+"""Checks of ``xavier_normal`` and ``he_normal``: statistics, not exact draws.
+
+On a large non-square shape the sample mean must be near 0 and the sample standard
+deviation within 3% of the documented one (Xavier ``sqrt(2 / (fan_in + fan_out))``, He
+``sqrt(2 / fan_in)``); about 68% of the draws within one standard deviation (normal,
+not uniform); the same seed gives the same array, another seed another one (the
+``rng`` argument is used), columns differ (symmetry breaking), ``dtype`` is honoured.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks.base import Call, Check, Failure, require
+
+
+class InitCheck(Check):
+    """Statistics of an initialiser."""
+
+    def __init__(self, name, std):
+        self.name, self.std = name, std
+        self.public = [{"seed": 14, "shape": [300, 200]}]
+
+    def plan(self, variant):
+        return [Call("initializer", {"name": self.name, "shape": variant["shape"],
+                                     "seed": variant["seed"]})]
+
+    def judge(self, variant, calls, got, want):
+        result = require(got[0], self.name)
+        shape = tuple(variant["shape"])
+        w = np.asarray(result["first"])
+        what = f"{self.name}({shape}, rng)"
+        if w.shape != shape:
+            raise Failure(f"{what} has shape {w.shape}, expected {shape}")
+        if w.dtype != np.float64 or not bool(result["float32"]):
+            raise Failure(f"{what}: expected float64 by default and float32 with "
+                          f"dtype=np.float32, got {w.dtype} by default")
+        if not np.all(np.isfinite(w)):
+            raise Failure(f"{what} holds NaN or inf")
+        if np.ptp(w) == 0 or np.all(w == w[:, :1]):
+            raise Failure(f"{what}: the weights are constant (or every column equal)",
+                          "zero_init")
+        expected = self.std(*shape)
+        std, mean = float(w.std()), float(w.mean())
+        if abs(std - expected) > 0.03 * expected:
+            raise Failure(f"{what}: standard deviation {std:.4g}, expected {expected:.4g} "
+                          "(within 3%)", "wrong_std")
+        if abs(mean) > 0.05 * expected:
+            raise Failure(f"{what}: mean {mean:.3g}, expected about 0")
+        inside = float(np.mean(np.abs(w - mean) < std))
+        if abs(inside - 0.6827) > 0.02:
+            raise Failure(f"{what}: {inside:.1%} of the draws lie within one standard "
+                          "deviation; a normal distribution has 68.3% (uniform draws?)")
+        if not np.array_equal(w, result["second"]):
+            raise Failure(f"{what}: the same seed gave different arrays; draw from the rng "
+                          "argument", "no_rng")
+        if np.array_equal(w, result["other"]):
+            raise Failure(f"{what}: another seed gave the same array; draw from the rng "
+                          "argument", "no_rng")
+
+
+XAVIER = InitCheck("xavier_normal", lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)))
+HE = InitCheck("he_normal", lambda fan_in, fan_out: np.sqrt(2.0 / fan_in))

@@ -1,0 +1,102 @@
+"""Checks of ``SGD.step`` (with momentum) and ``Adam.step``.
+
+Parameters and the gradients of each step are given; the values after every step are
+compared with the reference. A large learning rate makes the sign and the size of the
+first step plain: SGD must move by exactly ``-lr * grad``, Adam by about ``lr`` per
+entry (bias correction). A momentum trajectory that lags one step behind the expected
+one is the velocity updated after the parameter; ``step`` must not change the gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncourse.grader.checks import numeric as nm
+from nncourse.grader.checks.base import Call, Check, Failure, require
+
+SHAPES = [(3, 2), (2,)]
+
+
+def optimizer_call(path, kwargs, values, grads):
+    inputs = {f"value{i}": v for i, v in enumerate(values)}
+    inputs.update({f"grads{i}": g for i, g in enumerate(grads)})
+    args = {"optimizer": path, "kwargs": kwargs, "count": len(values),
+            "steps": len(grads[0])}
+    return Call("optimizer", args, inputs, want=("values",))
+
+
+class OptimizerCheck(Check):
+    """Trajectories of an optimizer against the reference; sign and size of the first step."""
+
+    def __init__(self, path, settings):
+        self.path, self.settings = path, settings
+        self.public = [{"seed": 10, "scale": 1.0}]
+
+    def plan(self, variant):
+        rng = variant.rng()
+        calls = []
+        for kwargs, steps in self.settings:
+            values = [rng.standard_normal(s) * variant["scale"] for s in SHAPES]
+            grads = [rng.standard_normal((steps, *s)) for s in SHAPES]
+            calls.append(optimizer_call(self.path, kwargs, values, grads))
+        return calls
+
+    def judge(self, variant, calls, got, want):
+        name = self.path.split(".")[1]
+        for i, (call, result) in enumerate(zip(calls, got)):
+            result = require(result, f"{name}.step")
+            kwargs = call.args["kwargs"]
+            if bool(result["grads_changed"]):
+                raise Failure(f"{name}.step changed p.grad; it should only read it",
+                              "mutated_input")
+            values = np.asarray(result["values"], dtype=np.float64)
+            w0 = np.concatenate([call.inputs[f"value{k}"].ravel()
+                                 for k in range(call.args["count"])])
+            g0 = np.concatenate([call.inputs[f"grads{k}"][0].ravel()
+                                 for k in range(call.args["count"])])
+            steps = call.args["steps"]
+            if values.shape != (steps, w0.size):
+                raise Failure(f"{name}.step changed the shape of the parameters")
+            first = values[0] - w0
+            if np.all(first * g0 > 0):
+                raise Failure(f"{name}.step with lr={kwargs['lr']}: the first step moved every "
+                              "entry in the direction of its gradient (uphill)", "update_sign")
+            if want is None:
+                continue
+            expected = want[i]["values"]
+            if nm.close(values, expected, 1e-9, 1e-12):
+                continue
+            code = self.diagnose(values, expected, w0, kwargs)
+            text = f"{name}(lr={kwargs['lr']}" + "".join(
+                f", {k}={v}" for k, v in kwargs.items() if k != "lr") + ")"
+            bad = int(np.argmax([not nm.close(v, e, 1e-9, 1e-12)
+                                 for v, e in zip(values, expected)]))
+            text += f": the parameters after step {bad + 1} of {steps} differ from the " \
+                    "expected ones"
+            if variant.public:
+                text += ":\n" + nm.worst_entries(values[bad], expected[bad])
+            raise Failure(text, code)
+
+    def diagnose(self, values, expected, w0, kwargs):
+        first, want_first = values[0] - w0, expected[0] - w0
+        if nm.close(first, -want_first, 1e-6):
+            return "update_sign"
+        if len(values) > 1 and nm.close(first, 0 * first) and nm.close(
+                values[1:], expected[:-1], 1e-7, 1e-12):
+            return "momentum_order"
+        ratio = np.median(np.abs(first) / np.maximum(np.abs(want_first), 1e-300))
+        for bad in (3.1623, 31.623, 0.1, 0.31623):
+            if "betas" in kwargs and abs(ratio - bad) < 0.02 * bad:
+                return "no_bias_correction"
+        return None
+
+
+SGD_STEP = OptimizerCheck("optim.SGD", [
+    ({"lr": 0.1}, 3),
+    ({"lr": 0.05, "momentum": 0.9}, 4),
+    ({"lr": 10.0, "momentum": 0.5}, 2),
+])
+ADAM_STEP = OptimizerCheck("optim.Adam", [
+    ({"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8}, 5),
+    ({"lr": 1.0, "betas": [0.8, 0.99], "eps": 1e-8}, 3),
+])
