@@ -23,15 +23,22 @@ def nncourse(*args, cwd=ROOT):
     )
 
 
+def stripped_lines(text):
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def solution_bodies():
-    """(file, exercise, line) for every meaningful line inside a solution region."""
+    """(file, exercise, line) for every code line that exists only inside a solution region."""
     for path in sorted(REFERENCE.rglob("*.py")):
-        lines = path.read_text().splitlines()
-        for region in find_regions(path.read_text(), str(path)):
+        text = path.read_text()
+        lines = text.splitlines()
+        regions = find_regions(text, str(path))
+        inside = {n for r in regions for n in range(r.begin - 1, r.end)}
+        provided = {lines[n].strip() for n in range(len(lines)) if n not in inside}
+        for region in regions:
             for line in lines[region.begin : region.end - 1]:
                 code = line.strip()
-                # Short or generic lines ("return out", "else:") are not evidence of a leak.
-                if len(code) >= 20 and not code.startswith("#"):
+                if code and not code.startswith("#") and code not in provided:
                     yield path.relative_to(REFERENCE), region.exercise, code
 
 
@@ -40,17 +47,29 @@ def test_committed_release_is_up_to_date():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def leaked_lines(student_text):
+    """Solution-only lines of the reference that stand in the given student files."""
+    student_lines = {rel: set(stripped_lines(text)) for rel, text in student_text.items()}
+    return [
+        (str(rel), exercise, code)
+        for rel, exercise, code in solution_bodies()
+        if code in student_lines.get(rel, set())
+    ]
+
+
 def test_student_package_holds_no_marker_or_solution_line():
     student_text = {
         path.relative_to(STUDENT): path.read_text() for path in STUDENT.rglob("*.py")
     }
     assert not [p for p, text in student_text.items() if re.search("BEGIN SOLUTION", text)]
-    leaks = [
-        (str(rel), exercise, code)
-        for rel, exercise, code in solution_bodies()
-        if code in student_text.get(rel, "")
-    ]
+    leaks = leaked_lines(student_text)
     assert not leaks, f"solution lines found in nnlib/: {leaks[:5]}"
+
+
+def test_leak_detector_catches_one_solution_line_in_a_stub_file():
+    rel, exercise, code = next(solution_bodies())
+    student = (STUDENT / rel).read_text() + "\n" + code + "\n"
+    assert (str(rel), exercise, code) in leaked_lines({rel: student})
 
 
 def test_every_exercise_has_a_stub_in_the_student_package():
