@@ -66,9 +66,11 @@ def test_solution_notebooks_run_top_to_bottom_against_the_reference():
 VALIDATE = textwrap.dedent("""
     import json, sys
     from nbgrader.validator import Validator
+    from traitlets.config import Config
+    config = Config({"Execute": {"timeout": 25}})   # per cell, below nbgrader's 30 s
     out = {}
     for path in sys.argv[1:]:
-        out[path] = Validator(timeout=60).validate(path)
+        out[path] = Validator(config=config).validate(path)
     print(json.dumps(out))
 """)
 
