@@ -236,8 +236,9 @@ class Scripted:
     def fit(self, **kwargs):
         rng = np.random.default_rng(0)
         val = {"X_val": np.ones((3, 1)), "y_val": np.zeros(3)} if "patience" in kwargs else {}
+        kwargs = {"metric": None, "progress": False, **val, **kwargs}
         return fit(self.model, self.loss, self.optimizer, np.zeros((4, 1)), np.zeros(4),
-                   batch_size=4, rng=rng, metric=None, progress=False, **val, **kwargs)
+                   batch_size=4, rng=rng, **kwargs)
 
 
 def test_fit_runs_max_epochs_and_records_every_loss():
@@ -299,3 +300,30 @@ def test_fit_trains_a_real_network_and_records_accuracies(rng):
     assert len(history.val_loss) == len(history.train_acc) == len(history.val_acc) == 60
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     assert history.train_acc[-1] > 0.85 and history.val_acc[-1] > 0.7
+
+
+def test_fit_handles_binary_logits_and_regression_without_a_metric(rng):
+    X, y = data.make_circles(60, noise=0.05, rng=rng)
+    model = layers.Sequential(layers.Linear(2, 8, rng=rng), activations.Tanh(),
+                              layers.Linear(8, 1, rng=rng))
+    history = fit(model, losses.BCEWithLogitsLoss(), optim.Adam(model.parameters(), 0.05),
+                  X, y.reshape(-1, 1).astype(float), epochs=40, batch_size=20, rng=rng,
+                  progress=False)
+    assert history.train_acc[-1] > 0.9  # one logit column: class 1 where it is > 0
+
+    X, y = data.make_regression_1d(40, noise=0.0, rng=rng)
+    model = layers.Sequential(layers.Linear(1, 1, rng=rng))
+    with pytest.raises(ValueError, match="metric=None"):
+        fit(model, losses.MSELoss(), optim.SGD(model.parameters(), 0.1), X, y, epochs=1,
+            batch_size=8, rng=rng, progress=False)
+    history = fit(model, losses.MSELoss(), optim.SGD(model.parameters(), 0.1), X, y,
+                  epochs=2, batch_size=8, rng=rng, metric=None, progress=False)
+    assert history.train_acc == [] and len(history.train_loss) == 2
+
+
+def test_fit_shows_a_progress_bar_with_the_losses_unless_told_not_to(capsys):
+    Scripted([0.75, 0.5, 0.25]).fit(epochs=3, progress=False)
+    assert capsys.readouterr().err == ""
+    Scripted([0.75, 0.5, 0.25]).fit(epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "train_loss=0.25" in err
