@@ -39,10 +39,11 @@ def _series(values) -> dict[str, np.ndarray]:
     return {"": values}
 
 
-def _history_field(history, name: str) -> list:
+def _history_field(history, name: str, default=()):
+    """``history[name]`` for a dict, ``history.name`` otherwise; ``default`` if missing."""
     if isinstance(history, dict):
-        return list(history.get(name, []))
-    return list(getattr(history, name, []))
+        return history.get(name, default)
+    return getattr(history, name, default)
 
 
 def plot_history(history):
@@ -57,18 +58,19 @@ def plot_history(history):
         recorded. A dotted vertical line marks the best epoch of early stopping.
     """
     panels = [("loss", "train_loss", "val_loss"), ("accuracy", "train_acc", "val_acc")]
-    panels = [p for p in panels if _history_field(history, p[1]) or _history_field(history, p[2])]
+    panels = [p for p in panels
+              if len(_history_field(history, p[1])) or len(_history_field(history, p[2]))]
     if not panels:
         raise ValueError("expected a history with at least one recorded epoch, got none")
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
     for ax, (title, train_name, val_name) in zip(axes[0], panels, strict=True):
         for name, label in ((train_name, "train"), (val_name, "validation")):
             values = _history_field(history, name)
-            if values:
+            if len(values):
                 ax.plot(np.arange(1, len(values) + 1), values, label=label)
         ax.set(title=title, xlabel="epoch", ylabel=title)
         ax.legend()
-    best = history.get("best_epoch") if isinstance(history, dict) else history.best_epoch
+    best = _history_field(history, "best_epoch", None)
     if best is not None:
         axes[0, 0].axvline(best + 1, color="gray", linestyle=":", label="best epoch")
     fig.tight_layout()

@@ -40,7 +40,7 @@ def test_plot_history_draws_each_recorded_curve_per_epoch():
 
 
 def test_plot_history_without_accuracy_or_validation_has_one_panel_one_line():
-    fig = plots.plot_history({"train_loss": [3.0, 2.0]})
+    fig = plots.plot_history({"train_loss": np.array([3.0, 2.0])})
     assert len(fig.axes) == 1
     assert list(lines_by_label(fig.axes[0])) == ["train"]
     with pytest.raises(ValueError, match="at least one"):
