@@ -1,0 +1,137 @@
+"""``nncourse check [EXERCISE | --lesson N]`` and ``nncourse.check(...)`` for students.
+
+Finds the student's ``nnlib`` with ``importlib.util.find_spec`` (without importing it
+here: in a notebook this process is the student's kernel) and runs the public checks in
+workers, with the expected values stored in ``nncourse/grader/public/``. In a notebook
+the verdicts show as a small table; in a terminal as text. ``check`` raises
+``ChecksFailed`` (an ``AssertionError``) when a check failed or an exercise is not
+implemented yet, so a notebook cell calling it fails; the command exits with status 0
+only when every check that ran passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+
+from nncourse.grader import feedback
+from nncourse.grader.engine import GraderError
+
+
+class ChecksFailed(AssertionError):
+    """Some checks failed; ``.result`` holds the full ``CheckResult``."""
+
+    def __init__(self, result: CheckResult):
+        super().__init__(feedback.summary(result.report))
+        self.result = result
+
+
+class CheckResult:
+    """The report of a check run, shown as HTML in notebooks and as text elsewhere."""
+
+    def __init__(self, report: dict, package: Path):
+        self.report, self.package = report, package
+
+    @property
+    def passed(self) -> bool:
+        return all(r["status"] == "passed" for r in self.report["exercises"])
+
+    def __str__(self) -> str:
+        return f"checks of {self.package}\n" + feedback.as_text(self.report)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return feedback.as_html(self.report)
+
+
+def find_nnlib(path: Path | None = None, prefer_cwd: bool = False) -> Path:
+    """The folder containing the student's ``nnlib`` package, without importing it.
+
+    ``importlib.util.find_spec`` finds it where ``import nnlib`` would (it imports nothing
+    for a top-level package); the command line looks in the current folder first.
+    """
+    if path is not None:
+        return Path(path)
+    here = [Path.cwd(), Path.cwd().parent]
+    if prefer_cwd and (here[0] / "nnlib" / "__init__.py").is_file():
+        return here[0].resolve()
+    spec = importlib.util.find_spec("nnlib")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0]).resolve().parent
+    for folder in here:
+        if (folder / "nnlib" / "__init__.py").is_file():
+            return folder.resolve()
+    raise GraderError("no 'nnlib' package found: run this from the course folder (the one "
+                      "holding nnlib/ and lessons/), or pass path=")
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where rich display works)."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()
+    except AttributeError:
+        return False
+    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+
+
+def check(exercise: str | None = None, lesson: int | None = None, hidden: bool = False, *,
+          path: Path | None = None, display: bool = True,
+          prefer_cwd: bool = False) -> CheckResult:
+    """Run the public checks (or, on the instructor's machine, all) and show the verdicts.
+
+    Args:
+        exercise: an exercise id such as ``"linear.backward"``; None for all (or a lesson).
+        lesson: run every exercise of this lesson.
+        hidden: also run the hidden checks (instructor repository only).
+        path: the folder containing ``nnlib`` (default: where ``import nnlib`` would look).
+        display: show the verdicts (HTML in a notebook, text otherwise).
+
+    Returns:
+        The ``CheckResult`` when everything passed.
+
+    Raises:
+        ChecksFailed: an ``AssertionError`` when a check failed or is not implemented.
+    """
+    from nncourse.grader.api import grade_package
+
+    parent = find_nnlib(path, prefer_cwd)
+    report = grade_package(parent, exercises=None if exercise is None else [exercise],
+                           lesson=lesson, hidden=hidden, stored_only=not hidden)
+    result = CheckResult(report, parent / "nnlib")
+    if display:
+        if in_notebook():
+            from IPython.display import display as show
+            show(result)
+        else:
+            print(result)
+    if not result.passed:
+        raise ChecksFailed(result)
+    return result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse check``."""
+    parser.add_argument("exercise", nargs="?", help="exercise id, e.g. linear.backward")
+    parser.add_argument("--lesson", type=int, help="check every exercise of this lesson")
+    parser.add_argument("--path", type=Path, default=None,
+                        help="folder containing nnlib/ (default: the nnlib Python would import)")
+    parser.add_argument("--hidden", action="store_true",
+                        help="instructor only: run the hidden checks against the reference")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit status 0 only when every check that ran passed."""
+    try:
+        check(args.exercise, args.lesson, args.hidden, path=args.path, prefer_cwd=True)
+    except ChecksFailed:
+        return 1
+    except (GraderError, KeyError) as error:
+        print(f"nncourse check: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 2
+    return 0

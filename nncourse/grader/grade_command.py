@@ -1,0 +1,45 @@
+"""``nncourse grade DIR [--json]``: every check, hidden included, of ``DIR/nnlib``.
+
+With ``--json`` it prints exactly one JSON object: ``{score, max_score, exercises: [{id,
+lesson, points, max_points, status, message, diagnosis}], public_only}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nncourse.grader import feedback
+from nncourse.grader.engine import GraderError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse grade``."""
+    parser.add_argument("dir", type=Path, help="folder containing nnlib/ (a submission, a "
+                        "student workspace, or solutions)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--exercise", action="append", default=None,
+                        help="grade only this exercise (repeatable)")
+    parser.add_argument("--lesson", type=int, default=None, help="grade only this lesson")
+    parser.add_argument("--public-only", action="store_true", help="skip the hidden checks")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="folder containing the reference nnlib (default: solutions/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade and print; exit status 2 when grading itself could not run."""
+    from nncourse.grader.api import grade_package
+
+    try:
+        report = grade_package(args.dir, exercises=args.exercise, lesson=args.lesson,
+                               hidden=not args.public_only, reference_root=args.reference)
+    except (GraderError, KeyError) as error:
+        print(f"nncourse grade: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=False))
+    else:
+        print(feedback.as_text(report))
+    return 0
