@@ -1,16 +1,16 @@
 """nnlib: a small neural-network library in numpy, written by you, one lesson at a time.
 
 Modules: ``layers`` (the module contract, ``Linear``, ``Sequential``), ``activations``,
-``losses``, ``gradcheck``, ``optim``, ``init``, ``train``, ``data``, ``plots``,
-``diagnostics``. The last four are imported on first use (``nnlib.plots`` loads
-matplotlib), so ``import nnlib`` stays fast.
+``losses``, ``gradcheck``, ``optim``, ``init``, ``train``, ``metrics``, ``data``,
+``mnist``, ``plots``, ``diagnostics``. The last six are imported on first use
+(``nnlib.plots`` loads matplotlib), so ``import nnlib`` stays fast.
 """
 
 import importlib
 
 from nnlib import activations, gradcheck, init, layers, losses, optim
 
-LAZY_MODULES = ("train", "data", "plots", "diagnostics")
+LAZY_MODULES = ("train", "metrics", "data", "mnist", "plots", "diagnostics")
 
 __all__ = ["activations", "gradcheck", "init", "layers", "losses", "optim", *LAZY_MODULES]
 
