@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from suite import DTYPES, fmt
 
 SETUP = """\
@@ -61,7 +63,7 @@ def machine_section(m: dict) -> str:
         ["OpenBLAS hints", f"{m['openblas_env']['at_start']}, unset for the run: "
                            f"{m['openblas_env']['unset_for_this_run']}"],
     ]
-    return table(["", ""], rows)
+    return table(["what", "value"], rows)
 
 
 def capstone_section(r: dict) -> str:
@@ -113,12 +115,28 @@ def goals_section(r: dict) -> str:
     return table(["ratio (float32)", "goal", "measured", ""], rows + more)
 
 
-def other_section(r: dict, key: str) -> str:
-    res = r[key]
+def grader_section(r: dict) -> str:
+    res = r["grader"]
     if "note" in res or "error" in res:
         return res.get("note") or f"failed: `{res['error'][:300]}`"
-    rows = [[str(k), fmt(v, ".2f") if isinstance(v, float) else str(v)] for k, v in res.items()]
-    return table(["", ""], rows)
+    rows = [[f"`{k}`", fmt(v, ".2f") if isinstance(v, float) else f"`{json.dumps(v)[:150]}`"]
+            for k, v in res.items()]
+    return table(["figure", "value"], rows)
+
+
+def notebooks_section(r: dict) -> str:
+    res = r["notebooks"]
+    if "note" in res or "error" in res:
+        return res.get("note") or f"failed: `{res['error'][:300]}`"
+    rows = [[name, fmt(s, ".1f"), str(len(res["errors"].get(name, [])))]
+            for name, s in res["seconds"].items()]
+    rows.append(["**total**", fmt(res["total_s"], ".1f"), ""])
+    text = ("Each notebook executed top to bottom in a fresh kernel (`nbclient`, reference "
+            "`nnlib` first on `PYTHONPATH`), every cell run even after an error.\n\n")
+    text += table(["notebook", "seconds", "cells that raised"], rows)
+    errors = [f"- {name}: {e}" for name, errs in res["errors"].items() for e in errs[:3]]
+    return text + ("\n\nErrors (first three per notebook):\n\n" + "\n".join(errors)
+                   if errors else "")
 
 
 def profile_section(r: dict) -> str:
@@ -131,7 +149,10 @@ def profile_section(r: dict) -> str:
             f"{fmt(prof['total_s'] * 1e3, '.0f')} ms under the profiler). The matrix products "
             "run inside `Linear.forward` / `Linear.backward` and are counted as their own "
             "time.\n\n"
-            + table(["function", "calls", "own ms", "own %"], rows))
+            + table(["function", "calls", "own ms", "own %"], rows)
+            + "\n\nOwn time by file:\n\n"
+            + table(["where", "own %"], [[k, fmt(v, ".1f")]
+                                         for k, v in prof["by_module_pct"].items()]))
 
 
 def markdown(r: dict) -> str:
@@ -147,7 +168,7 @@ def markdown(r: dict) -> str:
         "## Larger network\n\n" + large_section(r),
         "## One training step against the BLAS limit\n\n" + step_section(r),
         "## Profile\n\n" + profile_section(r),
-        "## Grader\n\n" + other_section(r, "grader"),
-        "## Solution notebooks\n\n" + other_section(r, "notebooks"),
+        "## Grader\n\n" + grader_section(r),
+        "## Solution notebooks\n\n" + notebooks_section(r),
     ]
     return "\n\n".join(parts) + "\n"

@@ -81,7 +81,8 @@ def summarise(runs: list, per: int, unit_scale: float = 1e3) -> dict:
     """Median time per unit (epoch or step) in ms, all rounds, and the median accuracy."""
     times = [t / per * unit_scale for t, _ in runs]
     accs = [a for _, a in runs if a is not None]
-    return {"ms": statistics.median(times), "all_ms": [round(t, 3) for t in times],
+    return {"ms": statistics.median(times), "min_ms": min(times),
+            "all_ms": [round(t, 3) for t in times],
             "test_acc": statistics.median(accs) if accs else None}
 
 
@@ -190,9 +191,7 @@ def run_notebooks(python: str, say) -> dict:
     """Execution time of each solution notebook, from ``notebooks_bench.py``."""
     if not sorted((ROOT / "solutions" / "lessons").glob("*.ipynb")):
         return {"note": "no solutions/lessons/*.ipynb yet: not measured"}
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT / "solutions"), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT / "solutions"))
     script = ROOT / "benchmarks" / "notebooks_bench.py"
     try:
         res = run_json_script([python, str(script)], env, 3600)
@@ -245,7 +244,15 @@ def profile_capstone(plan: Plan, top: int = 14) -> dict:
         rows.append({"function": where, "calls": ncalls, "own_s": tottime, "cum_s": cumtime,
                      "own_pct": 100 * tottime / total})
     rows.sort(key=lambda row: -row["own_s"])
-    return {"epochs": cfg.epochs, "total_s": total, "top": rows[:top]}
+    by_module: dict[str, float] = {}
+    for (path, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        name = Path(path).name if path.endswith(".py") else "numpy and builtins (C)"
+        if "site-packages" in path or "lib/python" in path:
+            name = "numpy and stdlib (Python)"
+        by_module[name] = by_module.get(name, 0.0) + 100 * tottime / total
+    modules = sorted(by_module.items(), key=lambda kv: -kv[1])
+    return {"epochs": cfg.epochs, "total_s": total, "top": rows[:top],
+            "by_module_pct": dict(modules)}
 
 
 def fmt(value, spec: str = ".3f") -> str:
