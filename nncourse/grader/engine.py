@@ -180,7 +180,8 @@ def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
 def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
                   reference: Path | None, stored: dict | None = None,
                   datasets: Path | None = None,
-                  limits: Limits = Limits()) -> list[tuple[Exercise, Verdict]]:
+                  limits: Limits = Limits(),
+                  timeout: float | None = None) -> list[tuple[Exercise, Verdict]]:
     """Grade ``exercises`` of the ``nnlib`` package folder ``package``.
 
     Args:
@@ -191,6 +192,8 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
         stored: public expected values by exercise (``nncourse.grader.expected``), used
             when ``reference`` is None.
         datasets: a trusted folder of data sets copied into the workers.
+        limits: resource limits of the student's worker.
+        timeout: wall-clock limit per exercise (default: the registry's, 5 s or more).
 
     Returns:
         ``(exercise, verdict)`` pairs in the order of ``exercises``.
@@ -209,7 +212,7 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     session = Session(package, datasets, limits)
     try:
         for p in planned:
-            got_all[p.exercise.id] = session.run(p.calls, timeout=p.exercise.timeout)
+            got_all[p.exercise.id] = session.run(p.calls, timeout=timeout or p.exercise.timeout)
     finally:
         session.close()
     if thread is not None:
