@@ -67,12 +67,15 @@ def main(argv: list[str] | None = None) -> int:
             result = call(api, args.verb, args.lesson, student)
         except Exception as error:  # nbgrader raised instead of reporting: record it
             result = {"success": False, "log": "", "error": repr(error)}
-        name = student or "_lesson"
-        write_json(args.out / f"{name}.json", {
-            "success": bool(result.get("success")),
-            "log": str(result.get("log", ""))[-20000:],
-            "error": str(result.get("error", ""))[-5000:],
-        })
+        result = {"success": bool(result.get("success")),
+                  "log": str(result.get("log", ""))[-20000:],
+                  "error": str(result.get("error", ""))[-5000:]}
+        if args.verb == "autograde":  # workers and gradebook here: nbgrader is imported
+            from nncourse.classroom.autograde import finish
+            from nncourse.classroom.course import Course
+
+            finish(Course.load(args.course), args.lesson, student, result)
+        write_json(args.out / f"{student or '_lesson'}.json", result)
     return 0
 
 
@@ -83,7 +86,8 @@ def groups(students: list[str], jobs: int) -> list[list[str]]:
 
 
 def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: int,
-                out: Path, env: dict | None = None, timeout: float | None = None) -> dict:
+                out: Path, env: dict | None = None, timeout: float | None = None,
+                pass_fds: tuple = ()) -> dict:
     """Run ``verb`` for ``students`` in ``jobs`` parallel processes; return results by student.
 
     A student whose process died before writing a result gets
@@ -98,17 +102,21 @@ def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: i
     # nbgrader runs its environment's ``alembic`` by name: put our bin folder first.
     bindir = str(Path(sys.executable).parent)
     full_env["PATH"] = os.pathsep.join([bindir, full_env.get("PATH", "")])
-    procs = [subprocess.Popen([*base, *group], cwd=root, env=full_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for group in (groups(students, jobs) if students else [[]])]
+    procs = []
+    for index, group in enumerate(groups(students, jobs) if students else [[]]):
+        log = open(out / f".batch-{index}.log", "w")  # a file: a pipe could fill and stall
+        procs.append((subprocess.Popen([*base, *group], cwd=root, env=full_env,
+                                       pass_fds=pass_fds, stdout=log, stderr=log), log))
     tails = []
-    for proc in procs:
+    for proc, log in procs:
         try:
-            _, err = proc.communicate(timeout=timeout)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            _, err = proc.communicate()
-        tails.append((err or "")[-2000:])
+            proc.wait()
+        log.close()
+        if proc.returncode:
+            tails.append(f"exit {proc.returncode}: " + Path(log.name).read_text()[-1500:])
     results = {}
     for student in students or ["_lesson"]:
         path = out / f"{student}.json"

@@ -65,12 +65,17 @@ def install_kernelspec(course_private: Path, course_root: Path, repo: Path) -> P
 
 
 def level() -> str:
-    """What this machine isolates: ``"namespace+nobody"``, ``"nobody"`` or ``"scratch-only"``."""
+    """What this machine isolates: ``"namespace+nobody"``, ``"nobody"`` or ``"scratch-only"``.
+
+    ``"nobody"`` (no mount namespace) needs an interpreter that user 65534 can run.
+    """
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         return "scratch-only"
     unshare = shutil.which("unshare")
     if unshare and subprocess.run([unshare, "--mount", "true"], capture_output=True).returncode == 0:
         return "namespace+nobody"
+    if closed_ancestors(Path(sys.executable).resolve()):
+        return "scratch-only"
     return "nobody"
 
 
@@ -93,15 +98,35 @@ def chown_tree(folder: Path, uid: int) -> None:
         os.chown(path, uid, uid, follow_symlinks=False)
 
 
+def closed_ancestors(path: Path) -> list[Path]:
+    """Folders above ``path`` that other users cannot enter (no ``o+x``), outermost first."""
+    return [a for a in reversed(path.parents) if a.is_dir() and not a.stat().st_mode & 0o001]
+
+
 def hidden_and_kept(course: Path, repo: Path) -> tuple[list[Path], list[Path]]:
-    """Paths to cover with an empty tmpfs, and paths inside them to keep visible."""
+    """Paths to cover with an empty tmpfs, and paths inside them to keep visible (read-only).
+
+    Hidden: the course folder, the instructor repository, ``grader/hidden``, anything in
+    ``$NNCOURSE_SANDBOX_HIDE``, and every closed folder above what the kernel needs (the
+    interpreter, the environment, ``nncourse``), e.g. ``/root`` when Python lives in
+    ``/root/.pyenv``: the needed folder is re-exposed alone and the rest of it stays hidden.
+    """
     import nncourse
 
     package = Path(nncourse.__file__).resolve().parent
     hide = [repo, course, package / "grader" / "hidden", repo / "nncourse" / "grader" / "hidden"]
     extra = os.environ.get("NNCOURSE_SANDBOX_HIDE", "")
     hide += [Path(p) for p in extra.split(os.pathsep) if p]
-    keep = [p for p in (package, Path(sys.prefix).resolve()) if p.is_relative_to(repo)]
+    needed = [package, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+              Path(sys.executable).resolve().parent]
+    keep = []
+    for path in needed:
+        closed = closed_ancestors(path)
+        if closed or any(path.is_relative_to(h.resolve()) for h in hide if h.exists()):
+            hide += closed
+            keep.append(path)
+    keep = [k for k in dict.fromkeys(keep) if not any(
+        k != other and k.is_relative_to(other) for other in keep)]
     return [p.resolve() for p in hide if p.exists()], keep
 
 
@@ -133,6 +158,7 @@ def hide_paths(hide: list[Path], keep: list[Path], staging: Path) -> None:
     for spot, path in staged:
         path.mkdir(parents=True, exist_ok=True)
         mount("--move", str(spot), str(path))
+        mount("-o", "remount,bind,ro", str(path))
     for path in outer:
         mount("-o", "remount,ro", str(path))
     for path in inner:
@@ -197,7 +223,7 @@ def launch(args: argparse.Namespace) -> None:
 def confine(args: argparse.Namespace) -> None:
     """Stage 2, root in its own mount namespace (or not): hide, drop rights, exec."""
     scratch = Path(args.stage2)
-    if os.environ.get("NNCOURSE_SANDBOX_NO_HIDE") != "1" and level() == "namespace+nobody":
+    if level() == "namespace+nobody":
         hide, keep = hidden_and_kept(Path(args.course).resolve(), Path(args.repo).resolve())
         try:
             hide_paths(hide, keep, scratch.parent / f".staging-{scratch.name}")

@@ -1,0 +1,173 @@
+"""``nncourse autograde LESSON``: nbgrader for the notebook, the grader's workers for nnlib.
+
+For each submission not graded yet (no record, or a record of other files):
+
+1. **nbgrader** runs the notebook in the sandboxed kernel (``sandbox.py``) and records its
+   cells in the gradebook. Students are batched, ``--jobs N`` batches at once
+   (``nbgrader_batch.py``). A notebook nbgrader could not run is "failed to run".
+2. In the same batch process, **the grader's workers** score the lesson's exercises on a copy of the submission's
+   ``nnlib/**/*.py`` (``grading.py``); those scores replace the exercise cells'
+   ``auto_score`` in the gradebook (``gradebook.py``), whatever the kernel made of them.
+3. A **record** is written last (``records.py``). A run killed at any point leaves the
+   submission without a record, and the next run grades it again with ``--force``
+   semantics: nothing lost, nothing counted twice. A lock file keeps two runs (or the
+   orphaned batches of a killed one) from grading the same lesson at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import fnmatch
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nncourse.classroom import gradebook
+from nncourse.classroom.course import Course, CourseError, lesson_number
+from nncourse.classroom.grading import grade_submission
+from nncourse.classroom.nbgrader_batch import run_batches
+from nncourse.classroom.records import read_record, write_json
+from nncourse.classroom.submission import submission_hash
+
+BATCH_DIED = "batch process ended"
+
+
+def lock_lesson(course: Course, lesson: str, wait: bool = True) -> int:
+    """Take the lesson's autograde lock; return its file descriptor (inherited by batches)."""
+    path = course.private / "runs" / lesson / "autograde.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if not wait:
+            os.close(fd)
+            raise CourseError(f"another autograde of {lesson} is running") from None
+        print(f"waiting for another autograde of {lesson} to finish...", file=sys.stderr)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def failure_reason(result: dict) -> str:
+    """A one-line reason from nbgrader's log of a failed notebook."""
+    text = result.get("log", "") + "\n" + result.get("error", "")
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, crash or memory)"),
+                           ("Kernel died", "the kernel died (os._exit, crash or memory)"),
+                           ("UnresponsiveKernel", "the kernel stopped answering"),
+                           ("CellTimeoutError", "a cell ran past the time limit"),
+                           ("Timeout", "a cell ran past the time limit"),
+                           (BATCH_DIED, "the grading process stopped on this submission")):
+        if needle in text:
+            return reason
+    errors = [line for line in text.splitlines() if "[ERROR]" in line]
+    return errors[0][:200] if errors else "nbgrader could not run the notebook"
+
+
+def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
+                  lock_fd: int) -> dict[str, dict]:
+    """nbgrader autograde for ``students``; a dead batch's students get retried alone."""
+    base = Path(tempfile.mkdtemp(prefix="nncourse-autograde-"))
+    os.chmod(base, 0o711)  # the kernel (nobody) may enter its own folder, not list others
+    env = {"NNCOURSE_SCRATCH": str(base)}
+    out = course.private / "runs" / lesson / "nbgrader"
+    try:
+        results = run_batches(course.root, lesson, "autograde", students, jobs, out, env,
+                              timeout=900 + 300 * len(students), pass_fds=(lock_fd,))
+        again = [s for s, r in results.items() if BATCH_DIED in r.get("error", "")]
+        for start in range(0, len(again), jobs):  # one student per process this time
+            chunk = again[start:start + jobs]
+            results.update(run_batches(course.root, lesson, "autograde", chunk, len(chunk),
+                                       out, env, timeout=900, pass_fds=(lock_fd,)))
+        return results
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
+    """Grade one submission's nnlib, write its scores, then its record; return the record."""
+    sub = course.submission(student, lesson)
+    notebook = course.notebook(lesson)
+    cells = course.exercise_cells(lesson)
+    digest = submission_hash(sub, notebook)
+    result = grade_submission(sub, notebook, [c.exercise for c in cells],
+                              lesson_number(lesson), course.repo)
+    by_id = {e["id"]: e for e in result.get("exercises", [])}
+    points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
+    if not (sub / notebook).is_file():
+        status = "notebook missing"
+    elif nb_result.get("success"):
+        status = "ok"
+    else:
+        status = "failed to run"
+    found = gradebook.set_worker_scores(course.gradebook, lesson, notebook, student, cells,
+                                        result)
+    record = {
+        "student": student, "lesson": lesson, "hash": digest, "notebook": status,
+        "reason": "" if status == "ok" else failure_reason(nb_result),
+        "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
+        "score": sum(points.values()), "max_score": sum(c.points for c in cells),
+    }
+    write_json(course.record_dir(lesson) / f"{student}.json", record)
+    return record
+
+
+def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
+              force: bool = False) -> dict[str, dict]:
+    """Autograde every matching submission that needs it; return their records."""
+    students = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, pattern)]
+    notebook = course.notebook(lesson)
+    lock_fd = lock_lesson(course, lesson)
+    try:
+        pending = []
+        for student in students:
+            record = read_record(course.record_dir(lesson), student)
+            current = submission_hash(course.submission(student, lesson), notebook)
+            if force or record is None or record.get("hash") != current:
+                pending.append(student)
+        if not pending:
+            return {}
+        for student in pending:  # a stale record must not survive a failed regrade
+            (course.record_dir(lesson) / f"{student}.json").unlink(missing_ok=True)
+        nb_results = run_notebooks(course, lesson, pending, max(1, jobs), lock_fd)
+        records = {}
+        for student in pending:  # the batches wrote the records; a dead batch did not
+            record = read_record(course.record_dir(lesson), student)
+            if record is None:
+                record = finish(course, lesson, student, nb_results[student])
+            records[student] = record
+        return records
+    finally:
+        os.close(lock_fd)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse autograde``."""
+    parser.add_argument("lesson", help="lesson number or name")
+    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
+    parser.add_argument("--force", action="store_true",
+                        help="grade again even submissions already graded unchanged")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Autograde and print one line per submission graded."""
+    try:
+        course = Course.load(args.course)
+        lesson = course.lesson(args.lesson)
+    except CourseError as error:
+        print(f"nncourse autograde: {error}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    records = autograde(course, lesson, args.student, args.jobs, args.force)
+    for student, record in sorted(records.items()):
+        verdicts = " ".join(f"{e['id']}={e['status']}" for e in record["nnlib"]["exercises"])
+        note = "" if record["notebook"] == "ok" else f"  [{record['notebook']}: {record['reason']}]"
+        print(f"{student:<20} {record['score']:g}/{record['max_score']:g}  {verdicts}{note}")
+    print(f"{lesson}: graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s"
+          " (unchanged submissions skipped; --force grades them again)")
+    return 0

@@ -1,0 +1,125 @@
+"""``nncourse export``: grades as CSV, one row per student and lesson.
+
+Columns: ``student``, ``lesson``, ``status``, one column per exercise (its id), ``written``
+(manually graded answers), ``total``, ``max_score``. ``status`` tells a real 0 from no
+grade: ``ok``; ``failed to run`` (nbgrader could not run the notebook: the exercise
+scores come from the workers, the written answers need a look); ``notebook missing``;
+``not graded`` (collected, not autograded yet); ``missing`` (no submission). A score
+cell is empty when there is no score, never 0 in its place.
+
+Exercise scores are the workers' (from the autograde record, the same numbers autograde
+wrote into the gradebook); written answers are read from the gradebook, where formgrader
+puts manual scores. Should someone re-run plain ``nbgrader autograde`` (formgrader's
+button), the gradebook's exercise cells hold the kernel's numbers again: the status then
+says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from nncourse.classroom import gradebook
+from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.records import read_records
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def lesson_rows(course: Course, lesson: str, roster: list[str]) -> list[dict]:
+    """The export rows of one lesson."""
+    notebook = course.notebook(lesson)
+    cells = course.exercise_cells(lesson)
+    exercise_ids = {c.grade_id for c in cells}
+    records = read_records(course.record_dir(lesson))
+    scores = gradebook.lesson_scores(course.gradebook, lesson, notebook) if \
+        course.gradebook.is_file() else {}
+    submitted = set(course.students_submitted(lesson))
+    rows = []
+    for student in sorted(set(roster) | submitted | set(records)):
+        record = records.get(student)
+        row: dict = {"student": student, "lesson": lesson}
+        if record is None:
+            row["status"] = "not graded" if student in submitted else "missing"
+            rows.append(row)
+            continue
+        row["status"] = record["notebook"]
+        grades = scores.get(student, {})
+        total = 0.0
+        for cell in cells:
+            value = record["cells"].get(cell.grade_id)  # the workers' score is authoritative
+            row[cell.exercise] = value
+            total += value or 0.0
+            if cell.grade_id in grades and grades[cell.grade_id] != value:
+                row["status"] += "; gradebook out of sync, run 'nncourse autograde --force'"
+        written = [v for k, v in grades.items() if k not in exercise_ids]
+        row["written"] = sum(v for v in written if v is not None) if written and all(
+            v is not None for v in written) else None
+        row["total"] = total + (row["written"] or 0.0)
+        rows.append(row)
+    return rows
+
+
+def export_csv(course: Course, lessons: list[str]) -> str:
+    """The CSV text for ``lessons``."""
+    roster = gradebook.students(course.gradebook)
+    columns = ["student", "lesson", "status"]
+    rows = []
+    for lesson in lessons:
+        cells = course.exercise_cells(lesson)
+        columns += [c.exercise for c in cells if c.exercise not in columns]
+        top = sum(c.points for c in cells) + _written_max(course, lesson)
+        for row in lesson_rows(course, lesson, roster):
+            row["max_score"] = top
+            rows.append(row)
+    columns += ["written", "total", "max_score"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (_fmt(v) if isinstance(v, float) or v is None else v)
+                         for k, v in ((c, row.get(c)) for c in columns)})
+    return out.getvalue()
+
+
+def _written_max(course: Course, lesson: str) -> float:
+    """Points of the lesson's manually graded cells."""
+    import json
+
+    nb = json.loads(course.source_notebook(lesson).read_text())
+    exercise_ids = {c.grade_id for c in course.exercise_cells(lesson)}
+    return sum(float(c["metadata"]["nbgrader"]["points"]) for c in nb["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+               and c["metadata"]["nbgrader"]["grade_id"] not in exercise_ids)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse export``."""
+    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--lesson", action="append", default=None,
+                        help="only this lesson (repeatable; default: every lesson)")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help="CSV file to write (default: standard output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the grades CSV."""
+    try:
+        course = Course.load(args.course)
+        lessons = [course.lesson(x) for x in args.lesson] if args.lesson else sorted(
+            course.lessons)
+    except CourseError as error:
+        print(f"nncourse export: {error}", file=sys.stderr)
+        return 2
+    text = export_csv(course, lessons)
+    if args.output:
+        args.output.write_text(text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0

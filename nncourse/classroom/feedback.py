@@ -1,0 +1,110 @@
+"""``nncourse feedback LESSON``: one HTML page per student, safe to hand back.
+
+``nbgrader generate_feedback`` (configured without hidden tests and with the workers'
+verdicts, see ``nbconfig.py``) writes ``feedback/STUDENT/lessonNN/``. nbgrader copies
+the whole autograded folder there, so everything but the HTML is then deleted: no
+``.py`` file of anyone goes back. Each page is scanned for hidden-test and solution
+text; a page with any is deleted and the command exits 2 naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import html
+import sys
+from pathlib import Path
+
+from nncourse.classroom import leaks
+from nncourse.classroom.assign import course_secrets
+from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.feedback_cells import verdict_text
+from nncourse.classroom.nbgrader_batch import run_batches
+from nncourse.classroom.records import read_records
+
+
+def feedback_secrets(course: Course, lesson: str) -> list[leaks.Secret]:
+    """Secrets of the lesson plus the grader's hidden folder."""
+    import nncourse
+
+    hidden = Path(nncourse.__file__).resolve().parent / "grader" / "hidden"
+    return course_secrets(course, lesson) + leaks.hidden_secrets(hidden)
+
+
+def clean_and_check(folder: Path, secrets: list[leaks.Secret]) -> list[str]:
+    """Keep only ``.html`` in a student's feedback folder; return leak findings."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_symlink() or (path.is_file() and path.suffix != ".html"):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return leaks.scan(folder, secrets) if folder.is_dir() else []
+
+
+def write_record_page(course: Course, lesson: str, student: str, folder: Path) -> None:
+    """A plain feedback page from the autograde record, for a notebook that did not run."""
+    record = read_records(course.record_dir(lesson))[student]
+    rows = []
+    for cell in course.exercise_cells(lesson):
+        exercise = next((e for e in record["nnlib"]["exercises"] if e["id"] == cell.exercise),
+                        None)
+        text = verdict_text(exercise, record["cells"].get(cell.grade_id), cell.points)
+        rows.append(f"<h3>{html.escape(cell.exercise)}</h3><pre>{html.escape(text)}</pre>")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{lesson} feedback"
+            f"</title></head><body><h1>{html.escape(lesson)}: feedback for "
+            f"{html.escape(student)}</h1><p>Your notebook could not be run to the end: "
+            f"{html.escape(record['notebook'])} ({html.escape(record.get('reason', ''))}). "
+            "Your <code>nnlib</code> exercises were graded separately by the grader's "
+            f"workers: {record['score']:g}/{record['max_score']:g} point(s).</p>"
+            + "".join(rows) + "</body></html>\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{Path(course.notebook(lesson)).stem}.html").write_text(page)
+
+
+def generate(course: Course, lesson: str, pattern: str = "*") -> tuple[list[str], list[str]]:
+    """Feedback for every graded student matching ``pattern``; return (done, problems)."""
+    students = [s for s in read_records(course.record_dir(lesson)) if fnmatch.fnmatch(s, pattern)]
+    if not students:
+        return [], [f"no autograded submissions of {lesson}; run 'nncourse autograde' first"]
+    results = run_batches(course.root, lesson, "generate_feedback", students, 1,
+                          course.private / "runs" / lesson / "feedback")
+    secrets = feedback_secrets(course, lesson)
+    done, problems = [], []
+    for student in students:
+        folder = course.root / "feedback" / student / lesson
+        if not any(folder.glob("*.html")) and (course.record_dir(lesson) / f"{student}.json"
+                                               ).is_file():
+            write_record_page(course, lesson, student, folder)  # nbgrader could not run it
+        leaks_found = clean_and_check(folder, secrets)
+        if leaks_found:
+            for path in folder.glob("*.html"):
+                path.unlink()
+            problems += [f"{student}: feedback withheld, {line}" for line in leaks_found]
+        elif not any(folder.glob("*.html")):
+            problems.append(f"{student}: nbgrader made no feedback: "
+                            f"{results[student].get('error', '')[-300:]}")
+        else:
+            done.append(student)
+    return done, problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse feedback``."""
+    parser.add_argument("lesson", help="lesson number or name")
+    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate, clean and check feedback."""
+    try:
+        course = Course.load(args.course)
+        lesson = course.lesson(args.lesson)
+    except CourseError as error:
+        print(f"nncourse feedback: {error}", file=sys.stderr)
+        return 2
+    done, problems = generate(course, lesson, args.student)
+    print(f"{lesson}: feedback for {len(done)} student(s) in {course.root / 'feedback'}")
+    for line in problems:
+        print(f"  {line}", file=sys.stderr)
+    return 2 if problems else 0
