@@ -1,0 +1,123 @@
+"""The grader end to end: full marks for the reference, nothing for the stubs, stable JSON."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bugzoo import BUGS, apply
+
+from nncourse.grader import protocol
+from nncourse.grader.check_command import ChecksFailed, check
+from nncourse.grader.registry import EXERCISES
+
+ROOT = Path(__file__).resolve().parents[2]
+NNCOURSE = [sys.executable, "-m", "nncourse.cli"]
+
+
+def cli(*args, env=None, cwd=ROOT):
+    return subprocess.run([*NNCOURSE, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_reference_gets_full_marks_with_hidden_checks():
+    done = cli("grade", "solutions", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report) >= {"score", "max_score", "exercises"}
+    assert report["score"] == report["max_score"] == sum(e.points for e in EXERCISES.values())
+    assert [row["id"] for row in report["exercises"]] == list(EXERCISES)
+    for row in report["exercises"]:
+        assert set(row) >= {"id", "lesson", "points", "max_points", "status", "message"}
+        assert row["status"] == "passed", row
+    assert report["public_only"] is False
+
+
+def test_student_package_scores_zero_everything_not_implemented():
+    from nncourse.grader.api import grade_package
+
+    report = grade_package(ROOT, hidden=True)
+    assert report["score"] == 0
+    assert {row["status"] for row in report["exercises"]} == {"not_implemented"}
+
+
+def test_check_on_stubs_raises_an_assertion_error_with_honest_wording():
+    with pytest.raises(AssertionError) as info:
+        check("sigmoid.forward", path=ROOT, display=False)
+    assert isinstance(info.value, ChecksFailed)
+    text = str(info.value.result)
+    assert "not implemented" in text and "all tests passed" not in text
+
+
+def test_public_checks_use_stored_values_and_say_so():
+    result = check(lesson=4, path=ROOT / "solutions", display=False)
+    assert result.report["public_only"] is True
+    assert "all public checks passed" in str(result)
+    assert "all tests passed" not in str(result) + result._repr_html_()
+
+
+def test_check_command_exit_status(tmp_path):
+    assert cli("check", "linear.backward", cwd=ROOT / "solutions").returncode == 0
+    bug = next(b for b in BUGS if b.exercise == "linear.backward")
+    parent = apply(bug, tmp_path)
+    done = cli("check", "linear.backward", cwd=parent)
+    assert done.returncode == 1
+    assert "Likely bug" in done.stdout
+
+
+def test_grading_is_deterministic_across_hash_seeds_and_order(tmp_path):
+    bug = next(b for b in BUGS if b.exercise == "linear.backward")
+    parent = apply(bug, tmp_path)
+    outputs = {cli("grade", str(parent), "--json", "--lesson", "4",
+                   env={"PYTHONHASHSEED": seed}).stdout for seed in ("0", "1", "12345")}
+    assert len(outputs) == 1
+    report = json.loads(outputs.pop())
+    assert report["score"] < report["max_score"]
+    from nncourse.grader.api import grade_package
+
+    ids = [e.id for e in EXERCISES.values() if e.lesson == 4][::-1]
+    again = grade_package(parent, exercises=ids)
+    assert {r["id"]: r for r in again["exercises"]} == {r["id"]: r for r in report["exercises"]}
+
+
+def test_hidden_inputs_are_not_shown(tmp_path):
+    from nncourse.grader.api import grade_package
+    from nncourse.grader.hidden import HIDDEN
+
+    bug = next(b for b in BUGS if b.name == "tanh backward sign")
+    parent = apply(bug, tmp_path)
+    public = grade_package(parent, exercises=["tanh.backward"], hidden=False)
+    assert "x =" in public["exercises"][0]["message"]  # small public inputs are shown
+    path = parent / "nnlib" / "activations.py"  # now wrong only on the hidden sizes
+    path.write_text(path.read_text().replace(
+        "return dout * (out * out - 1.0)",
+        "return dout * (1.0 - out * out) * (1 if out.shape[0] < 5 else -1)"))
+    hidden = grade_package(parent, exercises=["tanh.backward"], hidden=True)["exercises"][0]
+    assert hidden["status"] == "failed" and "hidden" in hidden["message"]
+    assert "x =" not in hidden["message"] and not re.search(r"\d\.\d{4}", hidden["message"])
+    assert HIDDEN["tanh.backward"]
+
+
+def test_wire_format_refuses_pickles_and_objects():
+    meta, arrays = protocol.decode(protocol.encode({"a": 1}, {"x": np.arange(3.0)}))
+    assert meta == {"a": 1} and arrays["x"].tolist() == [0.0, 1.0, 2.0]
+    buffer = io.BytesIO()
+    header = np.frombuffer(b"{}", dtype=np.uint8)
+    np.savez(buffer, __meta__=header, x=np.array([{"evil": 1}], dtype=object))
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(buffer.getvalue())
+
+
+def test_registry_matches_the_architecture_table():
+    table = (ROOT / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| (\d\d) \| (.+?) \| (\d+)(?: each)? \|", table, re.M)
+    documented = {}
+    for lesson, ids, points in rows:
+        for exercise in re.findall(r"`([a-z_]+\.[a-z_]+)`", ids):
+            documented[exercise] = (int(lesson), int(points))
+    assert documented == {e.id: (e.lesson, e.points) for e in EXERCISES.values()}
