@@ -36,6 +36,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
+        """True when every exercise that ran passed."""
         return all(r["status"] == "passed" for r in self.report["exercises"])
 
     def __str__(self) -> str:
@@ -91,6 +92,7 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
         hidden: also run the hidden checks (instructor repository only).
         path: the folder containing ``nnlib`` (default: where ``import nnlib`` would look).
         display: show the verdicts (HTML in a notebook, text otherwise).
+        prefer_cwd: look for ``./nnlib`` before asking the import system (command line).
 
     Returns:
         The ``CheckResult`` when everything passed.

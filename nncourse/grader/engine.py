@@ -116,6 +116,7 @@ class Session:
         self.start_failure: Answer | None = None
 
     def run(self, calls: list[Call], timeout: float) -> Answer:
+        """Run ``calls`` in the worker, starting (or restarting) it first when needed."""
         if self.start_failure is not None:
             return self.start_failure
         if self.worker is None or self.worker.failure is not None:
@@ -130,6 +131,7 @@ class Session:
         return self.worker.run(specs, arrays, timeout=timeout)
 
     def close(self) -> None:
+        """Stop the worker and clean up after it."""
         if self.worker is not None:
             self.worker.close()
 
@@ -180,7 +182,7 @@ def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
 def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
                   reference: Path | None, stored: dict | None = None,
                   datasets: Path | None = None,
-                  limits: Limits = Limits(),
+                  limits: Limits | None = None,
                   timeout: float | None = None) -> list[tuple[Exercise, Verdict]]:
     """Grade ``exercises`` of the ``nnlib`` package folder ``package``.
 
@@ -209,7 +211,7 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
                                   args=(reference, planned, datasets, want_all), daemon=True)
         thread.start()
     got_all: dict[str, Answer] = {}
-    session = Session(package, datasets, limits)
+    session = Session(package, datasets, limits or Limits())
     try:
         for p in planned:
             got_all[p.exercise.id] = session.run(p.calls, timeout=timeout or p.exercise.timeout)

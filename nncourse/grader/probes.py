@@ -55,6 +55,7 @@ def changed(before: np.ndarray, after: np.ndarray) -> bool:
 
 
 def layers_module():
+    """The submission's ``nnlib.layers``."""
     return importlib.import_module("nnlib.layers")
 
 
@@ -66,7 +67,7 @@ def call(args, a):
     given = [a[n].copy() for n in names]
     out = as_numbers(f(*given, **args.get("kwargs", {})), args["function"])
     result = {"out": out}
-    for name, before, after in zip(names, [a[n] for n in names], given):
+    for name, before, after in zip(names, [a[n] for n in names], given, strict=False):
         result[f"mutated:{name}"] = np.array(changed(before, after))
     return result
 
@@ -209,7 +210,9 @@ def minibatches(args, a):
     xs, ys = epoch(seed)
     again, _ = epoch(seed)
     other, _ = epoch(None if seed is None else seed + 1)
-    ids = lambda batches: np.concatenate([b[:, 0] for b in batches]) if batches else np.zeros(0)
+    def ids(batches):
+        return np.concatenate([b[:, 0] for b in batches]) if batches else np.zeros(0)
+
     return {"x_ids": ids(xs), "y_ids": np.concatenate(ys) if ys else np.zeros(0),
             "sizes": np.array([len(b) for b in xs], dtype=np.int64),
             "widths": np.array([b.shape[1] if b.ndim == 2 else -1 for b in xs], dtype=np.int64),

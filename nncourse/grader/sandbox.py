@@ -140,6 +140,7 @@ class OutputDrain(threading.Thread):
         self.fd, self.kept, self.total = fd, bytearray(), 0
 
     def run(self) -> None:
+        """Read until end of file, keeping the first ``OUTPUT_KEEP`` bytes."""
         try:
             while True:
                 chunk = os.read(self.fd, 1 << 16)
@@ -156,8 +157,9 @@ class Worker:
     """One worker process serving requests for one ``nnlib`` package."""
 
     def __init__(self, package: Path, *, datasets: Path | None = None,
-                 limits: Limits = Limits()) -> None:
-        self.package, self.datasets, self.limits = Path(package), datasets, limits
+                 limits: Limits | None = None) -> None:
+        self.package, self.datasets = Path(package), datasets
+        self.limits = limits or Limits()
         self.process: subprocess.Popen | None = None
         self.failure: Answer | None = None
         self.modules: dict[str, str | None] = {}

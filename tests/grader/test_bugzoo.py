@@ -1,9 +1,9 @@
 """Does the grader tell right from wrong, on the right exercise, naming the bug?"""
 
 import pytest
+from bugzoo import ALTERNATIVES, BUGS, apply
 
 from nncourse.grader.api import grade_package
-from bugzoo import ALTERNATIVES, BUGS, apply
 
 
 def grade(variant, tmp_path, extra=()):

@@ -14,7 +14,10 @@ from nncourse.grader.sandbox import Limits
 MARK = "987.654321"  # the detached child execs `sleep 987.654321`
 
 
-def grade(parent, exercises, timeout=2.0, limits=Limits(start_seconds=3.0)):
+QUICK = Limits(start_seconds=3.0)
+
+
+def grade(parent, exercises, timeout=2.0, limits=QUICK):
     verdicts = run_exercises(parent / "nnlib", select(exercises), hidden=True,
                              reference=SOLUTIONS / "nnlib", timeout=timeout, limits=limits,
                              datasets=SOLUTIONS / "nnlib" / "datasets")

@@ -56,6 +56,7 @@ class ActivationForward(Check):
         self.public = [SMALL]
 
     def inputs(self, variant):
+        """Inputs of one variant: random, extreme (sigmoid only), and float32."""
         rng = variant.rng()
         x = rng.standard_normal((variant["n"], variant["d"])) * 3.0
         out = [x]
@@ -65,12 +66,14 @@ class ActivationForward(Check):
         return out
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         args = {"module": self.module, "init": self.init}
         return [Call("module", args, {"x": x}, want=("y",)) for x in self.inputs(variant)]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.module.split(".")[1]
-        for i, (call, result) in enumerate(zip(calls, got)):
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             x = call.inputs["x"]
             result = require(result, f"{name}.forward")
             y = result["y"]
@@ -97,6 +100,7 @@ class ActivationBackward(Check):
         self.public = [SMALL]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         shape = (variant["n"], variant["d"])
         x = nm.away_from_kinks(rng, shape, 0.1, 1.5) if self.kinks else \
@@ -110,6 +114,7 @@ class ActivationBackward(Check):
         return [call]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.module.split(".")[1]
         call, result = calls[0], require(got[0], f"{name}.forward/backward")
         x, dout = call.inputs["x"], call.inputs["dout"]

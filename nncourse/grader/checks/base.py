@@ -31,6 +31,7 @@ class Variant:
         return self.params[key]
 
     def get(self, key, default=None):
+        """A parameter, or ``default`` when the variant does not set it."""
         return self.params.get(key, default)
 
     def rng(self, salt: int = 0) -> np.random.Generator:
@@ -66,6 +67,7 @@ class Result:
         return key in self.arrays
 
     def describe_error(self) -> str:
+        """``Type: message`` of the exception the call raised."""
         return f"{self.error_type}: {self.error}" if self.error else self.error_type
 
 
@@ -79,6 +81,7 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
+        """True for status ``passed``."""
         return self.status == "passed"
 
 
@@ -99,6 +102,7 @@ class Check:
     public: list[dict] = []
 
     def plan(self, variant: Variant) -> list[Call]:
+        """The calls to run in a worker for one variant."""
         raise NotImplementedError
 
     def judge(self, variant: Variant, calls: list[Call], got: list[Result],

@@ -20,6 +20,7 @@ DATASETS: list[Path] = []  # set by the engine: the trusted data folder
 
 
 def load_digits(folder: Path):
+    """Digits from a trusted copy: pixels scaled to [0, 1] (N, 64) and labels (N,)."""
     table = np.loadtxt(folder / "digits.csv.gz", delimiter=",")
     return table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
 
@@ -31,6 +32,7 @@ class Digits(Check):
                "batch_size": 32, "test": 500}]
 
     def split(self, variant):
+        """Train and test sets of a variant (a seeded permutation of the digits)."""
         if not DATASETS:
             raise Failure("the digits data set was not found (nnlib/datasets/digits.csv.gz)",
                           status="error")
@@ -41,12 +43,14 @@ class Digits(Check):
         return X[train], y[train], X[test], y[test]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         X, y, X_test, _ = self.split(variant)
         args = {k: variant[k] for k in ("seed", "epochs", "hidden", "lr", "momentum",
                                         "batch_size")}
         return [Call("capstone", args, {"X": X, "y": y, "X_test": X_test})]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         result = require(got[0], "training the digits classifier")
         *_, y_test = self.split(variant)
         logits = np.asarray(result["logits"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nncourse.grader.checks.activations import compare, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 
@@ -14,6 +12,7 @@ class OneHot(Check):
     public = [{"seed": 15, "n": 5, "c": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         n, c = variant["n"], variant["c"]
         y = rng.integers(0, c, n)
@@ -23,7 +22,8 @@ class OneHot(Check):
                      {"y": labels}, want=("out",)) for labels, kw in cases]
 
     def judge(self, variant, calls, got, want):
-        for i, (call, result) in enumerate(zip(calls, got)):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, "one_hot")
             no_mutation(result, ["y"], "one_hot")
             out = result["out"]

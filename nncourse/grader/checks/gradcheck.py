@@ -24,6 +24,7 @@ class NumericalGradient(Check):
     public = [{"seed": 8, "n": 3, "d": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         shape = (variant["n"], variant["d"])
         x, c, dout = (rng.standard_normal(shape) for _ in range(3))
@@ -32,7 +33,8 @@ class NumericalGradient(Check):
                 Call("numerical_gradient", {"kind": "scalar"}, {"x": x1, "c": c1})]
 
     def judge(self, variant, calls, got, want):
-        for call, result in zip(calls, got):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for call, result in zip(calls, got, strict=False):
             result = require(result, "numerical_gradient")
             x, c = call.inputs["x"], call.inputs["c"]
             if "dout" in call.inputs:
@@ -59,6 +61,7 @@ class RelError(Check):
     public = [{"seed": 9, "n": 3, "d": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         a = rng.standard_normal((variant["n"], variant["d"]))
         pairs = [(a, a + 1e-6 * rng.standard_normal(a.shape)), (a, -a),
@@ -68,7 +71,8 @@ class RelError(Check):
                      {"a": p, "b": q}, want=("out",)) for p, q in pairs]
 
     def judge(self, variant, calls, got, want):
-        for i, (call, result) in enumerate(zip(calls, got)):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, "rel_error")
             out = np.asarray(result["out"], dtype=np.float64)
             if out.shape != ():

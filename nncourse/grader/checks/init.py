@@ -22,10 +22,12 @@ class InitCheck(Check):
         self.public = [{"seed": 14, "shape": [300, 200]}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         return [Call("initializer", {"name": self.name, "shape": variant["shape"],
                                      "seed": variant["seed"]})]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         result = require(got[0], self.name)
         shape = tuple(variant["shape"])
         w = np.asarray(result["first"])

@@ -21,11 +21,13 @@ from nncourse.grader.checks.diagnose import diagnose
 
 
 def linear_args(d, m, twice=False):
+    """Probe arguments building ``Linear(d, m)`` with ``W`` and ``b`` set from inputs."""
     return {"module": "layers.Linear", "init_args": [d, m], "init": {"rng": True},
             "params": ["W", "b"], "twice": twice}
 
 
 def linear_inputs(variant, n=None):
+    """Random ``x`` (n, d), ``W`` (d, m) and ``b`` (m,) of a variant."""
     rng = variant.rng()
     n, d, m = n or variant["n"], variant["d"], variant["m"]
     return {"x": rng.standard_normal((n, d)), "param:W": rng.standard_normal((d, m)),
@@ -38,12 +40,14 @@ class LinearForward(Check):
     public = [{"seed": 2, "n": 3, "d": 4, "m": 2}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         args = linear_args(variant["d"], variant["m"])
         return [Call("module", args, linear_inputs(variant), want=("y",)),
                 Call("module", args, linear_inputs(variant, n=1), want=("y",))]
 
     def judge(self, variant, calls, got, want):
-        for i, (call, result) in enumerate(zip(calls, got)):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, "Linear.forward")
             no_mutation(result, ["x"], "Linear.forward")
             n = call.inputs["x"].shape[0]
@@ -59,6 +63,7 @@ class LinearBackward(Check):
     public = [{"seed": 3, "n": 3, "d": 4, "m": 2}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng(1)
         d, m = variant["d"], variant["m"]
         inputs = linear_inputs(variant)
@@ -73,6 +78,7 @@ class LinearBackward(Check):
         return [call]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         call, result = calls[0], got[0]
         if not result.ok and result.error_type == "ValueError" and "broadcast" in result.error:
             raise Failure(f"Linear.backward raised {result.describe_error()}",
@@ -138,6 +144,7 @@ class SequentialCheck(Check):
         self.public = [{"seed": 4, "n": 3, "d": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng(2 if self.backward else 0)
         n, d = variant["n"], variant["d"]
         inputs = {"x": rng.standard_normal((n, d)), "a0": rng.uniform(0.5, 2.0, d),
@@ -151,8 +158,9 @@ class SequentialCheck(Check):
         return calls
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         what = "Sequential.backward" if self.backward else "Sequential.forward"
-        for i, (call, result) in enumerate(zip(calls, got)):
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, what)
             no_mutation(result, ["x"], "Sequential.forward")
             log = [int(v) for v in result["log"]]

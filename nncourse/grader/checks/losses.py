@@ -20,11 +20,13 @@ DLOSS = 0.7
 
 
 def mse_cases(rng, n, m):
+    """(pred, target) pairs for MSE: (N, M) and (N, 1)."""
     return [(rng.standard_normal((n, m)), rng.standard_normal((n, m))),
             (rng.standard_normal((n, 1)), rng.standard_normal((n, 1)))]
 
 
 def bce_cases(rng, n, m):
+    """(logits, targets) for BCE: hard labels, soft labels, logits of +-1000."""
     logits = rng.standard_normal((n, 1)) * 3.0
     return [(logits, rng.integers(0, 2, (n, 1)).astype(np.float64)),
             (rng.standard_normal((n, m)) * 2.0, rng.uniform(0, 1, (n, m))),
@@ -33,6 +35,7 @@ def bce_cases(rng, n, m):
 
 
 def sce_cases(rng, n, m):
+    """(logits, labels) for softmax cross-entropy: moderate and +-1000 logits."""
     c = m + 1
     extreme = rng.standard_normal((n, c)) * 1000.0
     return [(rng.standard_normal((n, c)) * 2.0, rng.integers(0, c, n)),
@@ -48,6 +51,7 @@ class LossForward(Check):
         self.public = [{"seed": 5, "n": 4, "m": 3}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         calls = [Call("loss", {"loss": self.loss}, {"pred": p, "target": t}, want=("value",))
                  for p, t in self.cases(variant.rng(), variant["n"], variant["m"])]
         for pred, target in self.errors:
@@ -56,8 +60,9 @@ class LossForward(Check):
         return calls
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
-        for i, (call, result) in enumerate(zip(calls, got)):
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             pred, target = call.inputs["pred"], call.inputs["target"]
             if call.label == "error":
                 if result.ok or result.error_type != "ValueError":
@@ -99,6 +104,7 @@ class LossBackward(Check):
         self.public = [{"seed": 6, "n": 4, "m": 2}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng(3)
         calls = []
         for pred, target in self.cases(variant.rng(), variant["n"], variant["m"]):
@@ -114,8 +120,9 @@ class LossBackward(Check):
         return calls
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
-        for i, (call, result) in enumerate(zip(calls, got)):
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, f"{name}.backward")
             pred = call.inputs["pred"]
             no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
@@ -157,6 +164,7 @@ class Softmax(Check):
     public = [{"seed": 7, "n": 3, "c": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         z = rng.standard_normal((variant["n"], variant["c"])) * 2.0
         extreme = np.array([[1000.0, -1000.0, 999.0, 0.0], [-1000.0, -1001.0, -999.5, -1000.0]])
@@ -164,7 +172,8 @@ class Softmax(Check):
                      want=("out",)) for fn in ("softmax", "log_softmax") for zz in (z, extreme)]
 
     def judge(self, variant, calls, got, want):
-        for i, (call, result) in enumerate(zip(calls, got)):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             fn = call.args["function"].split(".")[1]
             result = require(result, fn)
             z, out = call.inputs["z"], result["out"]
@@ -183,10 +192,12 @@ class Softmax(Check):
 
 
 def size_of(pred):
+    """The number of entries (MSE and BCE average over all of them)."""
     return int(np.size(pred))
 
 
 def rows_of(pred):
+    """The batch size N (softmax cross-entropy averages over rows)."""
     return int(np.shape(pred)[0])
 
 

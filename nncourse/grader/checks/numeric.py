@@ -29,6 +29,7 @@ def close(got: np.ndarray, want: np.ndarray, rtol: float = 1e-6, atol: float = 1
 
 
 def fmt(value: float) -> str:
+    """A number in 6 significant digits."""
     return f"{value:.6g}"
 
 

@@ -18,6 +18,7 @@ SHAPES = [(3, 2), (2,)]
 
 
 def optimizer_call(path, kwargs, values, grads):
+    """A probe call running ``steps`` updates of an optimizer on given parameters."""
     inputs = {f"value{i}": v for i, v in enumerate(values)}
     inputs.update({f"grads{i}": g for i, g in enumerate(grads)})
     args = {"optimizer": path, "kwargs": kwargs, "count": len(values),
@@ -33,6 +34,7 @@ class OptimizerCheck(Check):
         self.public = [{"seed": 10, "scale": 1.0}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         calls = []
         for kwargs, steps in self.settings:
@@ -42,8 +44,9 @@ class OptimizerCheck(Check):
         return calls
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.path.split(".")[1]
-        for i, (call, result) in enumerate(zip(calls, got)):
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, f"{name}.step")
             kwargs = call.args["kwargs"]
             if bool(result["grads_changed"]):
@@ -70,7 +73,7 @@ class OptimizerCheck(Check):
             text = f"{name}(lr={kwargs['lr']}" + "".join(
                 f", {k}={v}" for k, v in kwargs.items() if k != "lr") + ")"
             bad = int(np.argmax([not nm.close(v, e, 1e-9, 1e-12)
-                                 for v, e in zip(values, expected)]))
+                                 for v, e in zip(values, expected, strict=False)]))
             text += f": the parameters after step {bad + 1} of {steps} differ from the " \
                     "expected ones"
             if variant.public:
@@ -78,6 +81,7 @@ class OptimizerCheck(Check):
             raise Failure(text, code)
 
     def diagnose(self, values, expected, w0, kwargs):
+        """The code of a recognisable optimizer bug, from the shape of the trajectory."""
         first, want_first = values[0] - w0, expected[0] - w0
         if nm.close(first, -want_first, 1e-6):
             return "update_sign"

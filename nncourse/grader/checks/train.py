@@ -36,6 +36,7 @@ class Minibatches(Check):
     public = [{"seed": 11, "n": 10, "b": 3}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         n, b, seed = variant["n"], variant["b"], variant["seed"]
         X, y = indexed_rows(n)
         cases = [(b, True, seed), (n // 2, True, seed), (b, False, None), (n + 3, True, seed)]
@@ -43,7 +44,8 @@ class Minibatches(Check):
                      {"X": X, "y": y}) for bs, sh, sd in cases]
 
     def judge(self, variant, calls, got, want):
-        for call, result in zip(calls, got):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for call, result in zip(calls, got, strict=False):
             result = require(result, "minibatches")
             n, b = len(call.inputs["X"]), call.args["batch_size"]
             shuffle = call.args["shuffle"]
@@ -85,6 +87,7 @@ class TrainEpoch(Check):
     public = [{"seed": 12, "n": 10, "d": 3, "b": 4}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         n, d, b = variant["n"], variant["d"], variant["b"]
         X, _ = indexed_rows(n, d)
@@ -96,6 +99,7 @@ class TrainEpoch(Check):
                      {"X": X, "y": y, "order": order})]
 
     def judge(self, variant, calls, got, want):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         call, result = calls[0], require(got[0], "train_epoch")
         X, y = call.inputs["X"], call.inputs["y"]
         sizes = call.args["sizes"]
@@ -138,15 +142,17 @@ class TrainEpoch(Check):
 
     @staticmethod
     def ordered(batch):
+        """True when one batch's calls respect the order of the training step."""
         at = {event: batch.index(event) for event in batch}
         e = EVENTS
         chain = [e["model.forward"], e["loss.forward"], e["loss.backward"],
                  e["model.backward"], e["step"]]
-        return all(at[a] < at[b] for a, b in zip(chain, chain[1:])) and \
+        return all(at[a] < at[b] for a, b in zip(chain, chain[1:], strict=False)) and \
             at[e["zero_grad"]] < at[e["loss.backward"]]
 
     @staticmethod
     def named(log):
+        """The logged event codes as names."""
         names = {v: k for k, v in EVENTS.items()}
         return ", ".join(names.get(v, str(v)) for v in log)
 
@@ -157,6 +163,7 @@ class EarlyStoppingCheck(Check):
     public = [{"seed": 13}]
 
     def plan(self, variant):
+        """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         noisy = 1.0 / (1 + np.arange(12)) + rng.uniform(0, 0.2, 12)
         sequences = [
@@ -170,7 +177,8 @@ class EarlyStoppingCheck(Check):
                      {"losses": np.array(seq)}, want=("stop",)) for p, md, seq in sequences]
 
     def judge(self, variant, calls, got, want):
-        for i, (call, result) in enumerate(zip(calls, got)):
+        """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, "EarlyStopping.step")
             if want is None:
                 continue

@@ -43,8 +43,8 @@ def bug(name, exercise, file, old, new, diagnosis=None, still_passes=(), more=()
     return Variant(name, exercise, ((file, old, new), *more), diagnosis, tuple(still_passes))
 
 
-A, L, LO, G, O, T, I, D = ("activations.py", "layers.py", "losses.py", "gradcheck.py",
-                           "optim.py", "train.py", "init.py", "data.py")
+A, L, LO, G, OP, T, IN, D = ("activations.py", "layers.py", "losses.py", "gradcheck.py",
+                             "optim.py", "train.py", "init.py", "data.py")
 
 BUGS = [
     bug("sigmoid overflows at +-800", "sigmoid.forward", A,
@@ -141,20 +141,22 @@ BUGS = [
     bug("rel_error divides 0 by 0", "gradcheck.rel_error", G,
         "scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)",
         "scale = np.linalg.norm(a) + np.linalg.norm(b)"),
-    bug("sgd goes uphill", "sgd.step", O,
-        "                p.value -= self.lr * p.grad", "                p.value += self.lr * p.grad",
+    bug("sgd goes uphill", "sgd.step", OP,
+        "                p.value -= self.lr * p.grad",
+        "                p.value += self.lr * p.grad",
         "update_sign"),
-    bug("sgd momentum in the wrong order", "sgd.step", O,
+    bug("sgd momentum in the wrong order", "sgd.step", OP,
         "                v *= self.momentum\n                v += p.grad\n"
         "                p.value -= self.lr * v\n",
         "                p.value -= self.lr * v\n                v *= self.momentum\n"
         "                v += p.grad\n", "momentum_order"),
     Variant("adam without bias correction", "adam.step", (
-        (O, "step_size = self.lr / (1.0 - b1**self.t)", "step_size = self.lr"),
-        (O, "v_scale = 1.0 / np.sqrt(1.0 - b2**self.t)", "v_scale = 1.0")),
+        (OP, "step_size = self.lr / (1.0 - b1**self.t)", "step_size = self.lr"),
+        (OP, "v_scale = 1.0 / np.sqrt(1.0 - b2**self.t)", "v_scale = 1.0")),
         "no_bias_correction"),
     bug("minibatches range(N // B) drops the last batch", "train.minibatches", T,
-        "    for start in range(0, n, batch_size):\n        idx = order[start : start + batch_size]",
+        "    for start in range(0, n, batch_size):\n"
+        "        idx = order[start : start + batch_size]",
         "    for k in range(n // batch_size):\n"
         "        idx = order[k * batch_size : (k + 1) * batch_size]", "drops_last_batch"),
     bug("minibatches shuffles with the global generator", "train.minibatches", T,
@@ -170,9 +172,9 @@ BUGS = [
         "        total += float(loss)\n        seen += 1", "unweighted_mean"),
     bug("early stopping ignores min_delta", "train.early_stopping", T,
         "if val_loss < self.best - self.min_delta:", "if val_loss < self.best:"),
-    bug("xavier initialises to zero", "init.xavier", I,
+    bug("xavier initialises to zero", "init.xavier", IN,
         "std = np.sqrt(2.0 / (fan_in + fan_out))", "std = 0.0", "zero_init"),
-    bug("he uses fan_out", "init.he", I,
+    bug("he uses fan_out", "init.he", IN,
         "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(2.0 / fan_out)", "wrong_std"),
     bug("one_hot off by one", "data.one_hot", D,
         "Y[np.arange(len(y)), y] = 1.0", "Y[np.arange(len(y)), y - 1] = 1.0"),
@@ -202,7 +204,7 @@ ALTERNATIVES = [
         "        return float(np.mean(diff * diff))",
         "        total = 0.0\n        for value in diff.ravel():\n"
         "            total += value * value\n        return float(total / diff.size)"),
-    bug("sgd momentum in the CS231n form", "sgd.step", O,
+    bug("sgd momentum in the CS231n form", "sgd.step", OP,
         "                v *= self.momentum\n                v += p.grad\n"
         "                p.value -= self.lr * v\n",
         "                v *= self.momentum\n                v -= self.lr * p.grad\n"
