@@ -155,6 +155,37 @@ def profile_section(r: dict) -> str:
                                          for k, v in prof["by_module_pct"].items()]))
 
 
+def analysis_section(r: dict) -> str:
+    """What bounds each goal, computed from this run's figures (float32)."""
+    cap, step = r["capstone"]["float32"], r["step"]["capstone"]["float32"]
+    batches = cap["n_train"] / r["plan"]["capstone"]["batch"]
+    floor = step["gemm"]["ms"] * batches
+    lines = [
+        f"- The matrix products alone of one capstone epoch ({batches:.2f} batches of 128) "
+        f"take {floor:.2f} ms; nnlib's epoch takes {cap['nnlib']['ms']:.2f} ms, "
+        f"{cap['nnlib']['ms'] / floor:.2f}x that floor (the fixed-batch step alone: "
+        f"{step['nnlib_over_gemm']:.2f}x; the rest is shuffling, gathering batches and the "
+        "smaller last batch).",
+    ]
+    if "sklearn" in cap:
+        sk = cap["sklearn"]["ms"]
+        lines.append(
+            f"- Against scikit-learn ({sk:.2f} ms per epoch) the goal of 0.5 leaves nnlib "
+            f"{0.5 * sk:.2f} ms per epoch: {0.5 * sk / floor:.2f}x the GEMM floor. Even "
+            f"with no overhead at all nnlib would reach only {floor / sk:.2f}. scikit-learn "
+            "does one product fewer per step (it never computes the gradient of the input "
+            "images), which nnlib's module contract (every `backward` returns `dx`) requires.")
+    big = r["step"]["large"]["float32"]
+    if "torch" in big:
+        lines.append(
+            f"- At 784-512-512-10 numpy's GEMM-only time is {1 / big['torch_over_gemm']:.2f}x "
+            "PyTorch's whole training step: PyTorch runs its own BLAS (MKL) and skips the "
+            "first layer's `dx` (a fifth of the multiply-adds at these sizes), so that ratio "
+            "is the floor of `nnlib_over_torch_large` while nnlib uses numpy's BLAS and the "
+            "module contract.")
+    return "\n".join(lines)
+
+
 def markdown(r: dict) -> str:
     parts = [
         "# Performance of the reference `nnlib`",
@@ -164,6 +195,7 @@ def markdown(r: dict) -> str:
         "## Machine\n\n" + machine_section(r["machine"]),
         "## Method\n\n" + METHOD,
         "## Goals (issue 6)\n\n" + goals_section(r),
+        "## What bounds the goals\n\n" + analysis_section(r),
         "## Capstone: 64-256-256-10 on the 8x8 digits, batch 128\n\n" + capstone_section(r),
         "## Larger network\n\n" + large_section(r),
         "## One training step against the BLAS limit\n\n" + step_section(r),
