@@ -110,8 +110,8 @@ def digest(calls: list[Call]) -> str:
 class Session:
     """Workers for one package, restarted when one fails."""
 
-    def __init__(self, package: Path, datasets: Path | None, limits: Limits) -> None:
-        self.package, self.datasets, self.limits = package, datasets, limits
+    def __init__(self, package: Path, preload: tuple[str, ...], limits: Limits) -> None:
+        self.package, self.preload, self.limits = package, preload, limits
         self.worker: Worker | None = None
         self.start_failure: Answer | None = None
 
@@ -122,7 +122,7 @@ class Session:
         if self.worker is None or self.worker.failure is not None:
             if self.worker is not None:
                 self.worker.close()
-            self.worker = Worker(self.package, datasets=self.datasets, limits=self.limits)
+            self.worker = Worker(self.package, preload=self.preload, limits=self.limits)
             failure = self.worker.start()
             if failure is not None:
                 self.start_failure = failure  # the import itself fails: same for all
@@ -136,10 +136,20 @@ class Session:
             self.worker.close()
 
 
-def reference_results(package: Path, planned: list[Planned], datasets: Path | None,
-                      out: dict) -> None:
+# nnlib submodules a worker imports before forking, by check module (the rest are
+# imported by ``nnlib/__init__.py`` itself)
+PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",)}
+
+
+def preload(planned: list[Planned]) -> tuple[str, ...]:
+    """The submodules the workers should import once, for these exercises."""
+    names = {m for p in planned for m in PRELOAD.get(p.exercise.check.split(":")[0], ())}
+    return tuple(sorted(names))
+
+
+def reference_results(package: Path, planned: list[Planned], out: dict) -> None:
     """Run every plan on the reference (in a thread); store results or the error in ``out``."""
-    session = Session(package, datasets, Limits())
+    session = Session(package, preload(planned), Limits())
     try:
         for p in planned:
             answer = session.run(p.calls, timeout=max(30.0, p.exercise.timeout * 4))
@@ -193,7 +203,7 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
         reference: the reference ``nnlib`` folder to compute expected values, or None.
         stored: public expected values by exercise (``nncourse.grader.expected``), used
             when ``reference`` is None.
-        datasets: a trusted folder of data sets copied into the workers.
+        datasets: the trusted folder holding ``digits.csv.gz`` (for the capstone).
         limits: resource limits of the student's worker.
         timeout: wall-clock limit per exercise (default: the registry's, 5 s or more).
 
@@ -208,10 +218,10 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     thread = None
     if reference is not None:
         thread = threading.Thread(target=reference_results,
-                                  args=(reference, planned, datasets, want_all), daemon=True)
+                                  args=(reference, planned, want_all), daemon=True)
         thread.start()
     got_all: dict[str, Answer] = {}
-    session = Session(package, datasets, limits or Limits())
+    session = Session(package, preload(planned), limits or Limits())
     try:
         for p in planned:
             got_all[p.exercise.id] = session.run(p.calls, timeout=timeout or p.exercise.timeout)

@@ -48,7 +48,7 @@ def build_public_expected(root: Path) -> dict[str, bytes]:
     capstone.DATASETS[:] = [reference / "datasets"]
     planned = [engine.plan(e, hidden=False) for e in EXERCISES.values()]
     results: dict = {}
-    engine.reference_results(reference, planned, reference / "datasets", results)
+    engine.reference_results(reference, planned, results)
     if "error" in results:
         raise engine.GraderError(results["error"])
     files = {}

@@ -1,7 +1,7 @@
 """Run untrusted code at arm's length: a worker process with limits, and its clean-up.
 
-``Worker(package)`` copies only the ``.py`` files of the submission's ``nnlib`` (plus the
-data sets from a trusted folder) into a fresh scratch folder, and starts
+``Worker(package)`` copies only the ``.py`` files of the submission's ``nnlib`` into a
+fresh scratch folder (data reach it as arrays, never as files), and starts
 ``nncourse.grader.worker`` there in its own session:
 
 - ``python -s -P`` and an environment built from nothing: no user site, no cwd or
@@ -63,8 +63,8 @@ class Answer:
     message: str = ""
 
 
-def copy_package(package: Path, target: Path, datasets: Path | None) -> None:
-    """Copy the ``.py`` files of ``package`` (no symlinks, no caches) and the data sets."""
+def copy_package(package: Path, target: Path) -> None:
+    """Copy the ``.py`` files of ``package`` (no symlinks, no caches, nothing else)."""
     total = 0
     for path in sorted(package.rglob("*.py")):
         rel = path.relative_to(package)
@@ -78,8 +78,6 @@ def copy_package(package: Path, target: Path, datasets: Path | None) -> None:
                              f"{MAX_PACKAGE_BYTES} bytes, got more")
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target / rel)
-    if datasets is not None and datasets.is_dir():
-        shutil.copytree(datasets, target / "datasets", dirs_exist_ok=True, symlinks=False)
 
 
 def worker_environment(token: str, home: Path) -> dict[str, str]:
@@ -156,9 +154,9 @@ class OutputDrain(threading.Thread):
 class Worker:
     """One worker process serving requests for one ``nnlib`` package."""
 
-    def __init__(self, package: Path, *, datasets: Path | None = None,
+    def __init__(self, package: Path, *, preload: tuple[str, ...] = (),
                  limits: Limits | None = None) -> None:
-        self.package, self.datasets = Path(package), datasets
+        self.package, self.preload = Path(package), list(preload)
         self.limits = limits or Limits()
         self.process: subprocess.Popen | None = None
         self.failure: Answer | None = None
@@ -170,13 +168,14 @@ class Worker:
         self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-worker-"))
         site, work = self.scratch / "site", self.scratch / "work"
         work.mkdir()
-        copy_package(self.package, site / "nnlib", self.datasets)
+        copy_package(self.package, site / "nnlib")
         self.token = secrets.token_hex(16)
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
         out_read, out_write = os.pipe()
         config = {"site": str(site), "memory_mb": self.limits.memory_mb,
-                  "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb}
+                  "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb,
+                  "preload": self.preload}
         flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
         command = [sys.executable, *flags, "-m", "nncourse.grader.worker",
                    str(req_read), str(resp_write), json.dumps(config)]

@@ -23,7 +23,6 @@ import sys
 import traceback
 
 PR_SET_CHILD_SUBREAPER = 36
-SUBMODULES = ("layers", "activations", "losses", "gradcheck", "optim", "init", "train", "data")
 
 
 def limit_resources(config: dict) -> None:
@@ -44,8 +43,8 @@ def short_error(error: BaseException, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def import_submission(site: str) -> dict:
-    """Import ``nnlib`` and its graded submodules; return the import status of each."""
+def import_submission(site: str, submodules: list[str]) -> dict:
+    """Import ``nnlib`` and the submodules the checks need; return the status of each."""
     import importlib
 
     status = {}
@@ -53,7 +52,7 @@ def import_submission(site: str) -> dict:
     where = os.path.dirname(os.path.realpath(package.__file__ or ""))
     if where != os.path.realpath(os.path.join(site, "nnlib")):
         raise ImportError(f"nnlib was imported from {where}, expected the submission's copy")
-    for name in SUBMODULES:
+    for name in submodules:
         try:
             importlib.import_module(f"nnlib.{name}")
             status[name] = None
@@ -166,7 +165,7 @@ def main(argv: list[str]) -> None:
     from nncourse.grader.protocol import encode, write_frame
 
     try:
-        modules = import_submission(site)
+        modules = import_submission(site, config.get("preload", []))
         ready = {"ready": True, "modules": modules}
     except BaseException as error:  # noqa: B036 - report whatever the import raised
         ready = {"ready": False, "error": short_error(error),
