@@ -51,6 +51,7 @@ class Limits:
     cpu_seconds: int = 300
     fsize_mb: int = 64
     start_seconds: float = 8.0
+    confine: bool = True  # Landlock file-system confinement, where the kernel has it
 
 
 @dataclass
@@ -175,7 +176,7 @@ class Worker:
         out_read, out_write = os.pipe()
         config = {"site": str(site), "memory_mb": self.limits.memory_mb,
                   "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb,
-                  "preload": self.preload}
+                  "preload": self.preload, "confine": self.limits.confine}
         flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
         command = [sys.executable, *flags, "-m", "nncourse.grader.worker",
                    str(req_read), str(resp_write), json.dumps(config)]

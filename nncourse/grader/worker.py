@@ -162,11 +162,14 @@ def main(argv: list[str]) -> None:
     import numpy  # noqa: F401 - imported before any student code
 
     from nncourse.grader import probes  # noqa: F401 - likewise
+    from nncourse.grader.confine import confine
     from nncourse.grader.protocol import encode, write_frame
+
+    confined = confine(os.path.dirname(site)) if config.get("confine", True) else False
 
     try:
         modules = import_submission(site, config.get("preload", []))
-        ready = {"ready": True, "modules": modules}
+        ready = {"ready": True, "modules": modules, "confined": confined}
     except BaseException as error:  # noqa: B036 - report whatever the import raised
         ready = {"ready": False, "error": short_error(error),
                  "not_implemented": isinstance(error, NotImplementedError)}

@@ -126,3 +126,24 @@ def test_files_beside_nnlib_are_never_imported(tmp_path):
     assert {v.status for v in verdicts.values()} == {"passed"}
     assert "fake" not in str(sys.modules["numpy"].__file__)
     assert Path(sys.modules["numpy"].__file__).parent.name == "numpy"
+
+
+def test_student_code_cannot_read_solutions_or_hidden_checks_nor_write_outside(tmp_path):
+    from nncourse.grader import hidden
+
+    secrets = [SOLUTIONS / "nnlib" / "layers.py", Path(hidden.__file__)]
+    outside = tmp_path / "written-by-the-worker.txt"
+    # the exercise passes only if every read and the write are refused
+    parent = hostile(tmp_path, "activations.py", "        self._out = np.tanh(x)\n",
+                     f"        for path in {[str(s) for s in secrets]!r}:\n"
+                     "            try:\n                open(path).read()\n"
+                     "                return np.zeros_like(x)\n"
+                     "            except OSError:\n                pass\n"
+                     "        try:\n"
+                     f"            open({str(outside)!r}, 'w').write('x')\n"
+                     "            return np.zeros_like(x)\n"
+                     "        except OSError:\n            pass\n"
+                     "        self._out = np.tanh(x)\n")
+    verdicts = grade(parent, ["tanh.forward"])
+    assert verdicts["tanh.forward"].status == "passed", verdicts["tanh.forward"].message
+    assert not outside.exists()
