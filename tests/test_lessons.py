@@ -252,3 +252,31 @@ def test_release_refuses_a_malformed_source(break_it, message):
     break_it(nb)
     with pytest.raises(ReleaseError, match=message):
         release_notebook(as_bytes(nb), "tiny.ipynb")
+
+
+# -- nncourse reference --------------------------------------------------------------------
+
+
+def test_reference_runs_notebooks_on_the_reference_nnlib_and_writes_html(tmp_path):
+    """End to end on a tiny course: the kernel imports solutions/nnlib, HTML is written."""
+    lessons = tmp_path / "solutions" / "lessons"
+    (tmp_path / "solutions" / "nnlib").mkdir(parents=True)
+    (tmp_path / "solutions" / "nnlib" / "__init__.py").write_text("WHERE = 'reference'\n")
+    lessons.mkdir()
+    good = tiny_notebook(nbformat.v4.new_code_cell("import nnlib\nprint('nnlib is', nnlib.WHERE)"))
+    bad = tiny_notebook(nbformat.v4.new_code_cell("1 / 0"), nbformat.v4.new_code_cell("2 + 2"))
+    nbformat.write(good, lessons / "00_good.ipynb")
+    nbformat.write(bad, lessons / "01_bad.ipynb")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "nncourse.cli", "reference", "--root", str(tmp_path),
+         "--out", str(out)], capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "01_bad" in result.stdout and "ZeroDivisionError" in result.stdout
+    executed = read(out / "00_good.ipynb")
+    assert "nnlib is reference" in executed.cells[0].outputs[0]["text"]
+    assert read(out / "01_bad.ipynb").cells[1].outputs, "cells after an error still run"
+    assert "nnlib is reference" in (out / "00_good.html").read_text()
+    assert "slowest cells" in result.stdout
