@@ -26,11 +26,15 @@ SYSTEM = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", 
 
 
 class RulesetAttr(ctypes.Structure):
+    """``struct landlock_ruleset_attr``: what the ruleset restricts."""
+
     _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
                 ("scoped", ctypes.c_uint64)]
 
 
 class PathBeneathAttr(ctypes.Structure):
+    """``struct landlock_path_beneath_attr``: rights granted beneath one folder (or file)."""
+
     _pack_ = 1
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
