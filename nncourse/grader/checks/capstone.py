@@ -28,7 +28,7 @@ def load_digits(folder: Path):
 class Digits(Check):
     """Test accuracy of a small network trained by the student's library."""
 
-    public = [{"seed": 16, "epochs": 8, "hidden": 64, "lr": 0.05, "momentum": 0.9,
+    public = [{"seed": 16, "epochs": 12, "hidden": 64, "lr": 0.05, "momentum": 0.9,
                "batch_size": 32, "test": 500}]
 
     def split(self, variant):
