@@ -94,7 +94,7 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
     cells = course.exercise_cells(lesson)
     digest = submission_hash(sub, notebook)
     result = grade_submission(sub, notebook, [c.exercise for c in cells],
-                              lesson_number(lesson), course.repo)
+                              lesson_number(lesson), course.repo / "solutions")
     by_id = {e["id"]: e for e in result.get("exercises", [])}
     points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
     if not (sub / notebook).is_file():

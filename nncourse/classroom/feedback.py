@@ -18,9 +18,8 @@ from pathlib import Path
 from nncourse.classroom import leaks
 from nncourse.classroom.assign import course_secrets
 from nncourse.classroom.course import Course, CourseError
-from nncourse.classroom.feedback_cells import verdict_text
 from nncourse.classroom.nbgrader_batch import run_batches
-from nncourse.classroom.records import read_records
+from nncourse.classroom.records import read_records, verdict_text
 
 
 def feedback_secrets(course: Course, lesson: str) -> list[leaks.Secret]:

@@ -14,20 +14,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from nncourse.classroom.records import read_record
-
-
-def verdict_text(exercise: dict | None, points: float | None, max_points: float) -> str:
-    """The text shown under one exercise cell."""
-    if exercise is None:
-        return "Autograder: this exercise was not graded (no autograde record).\n"
-    lines = [f"Autograder, hidden checks included - {exercise['id']}: {exercise['status']}, "
-             f"{points or 0:g}/{max_points:g} point(s)"]
-    if exercise.get("message"):
-        lines.append(str(exercise["message"]).strip())
-    if exercise.get("diagnosis"):
-        lines.append(f"Likely bug: {exercise['diagnosis']}")
-    return "\n".join(lines) + "\n"
+from nncourse.classroom.records import read_record, verdict_text
 
 
 class WorkerVerdicts(NbGraderPreprocessor):

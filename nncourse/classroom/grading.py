@@ -26,7 +26,7 @@ def grader_module():
 
 
 def grade_submission(submission: Path, notebook: str, exercises: list[str], lesson: int,
-                     reference_root: Path) -> dict:
+                     reference_root: Path | None) -> dict:
     """Grade ``exercises`` of the ``nnlib`` in ``submission``, hidden checks included.
 
     Only ``nnlib/**/*.py`` is copied into a fresh scratch folder that the workers import

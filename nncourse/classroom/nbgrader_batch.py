@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from nncourse.classroom.records import write_json
@@ -61,20 +62,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("students", nargs="*")
     args = parser.parse_args(argv)
     os.chdir(args.course)
+    start = time.perf_counter()
     api = load_api(args.course)
+    print(f"nbgrader imported in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     for student in args.students or [None]:
+        start = time.perf_counter()
         try:
             result = call(api, args.verb, args.lesson, student)
         except Exception as error:  # nbgrader raised instead of reporting: record it
             result = {"success": False, "log": "", "error": repr(error)}
         result = {"success": bool(result.get("success")),
                   "log": str(result.get("log", ""))[-20000:],
-                  "error": str(result.get("error", ""))[-5000:]}
+                  "error": str(result.get("error", ""))[-5000:],
+                  "nbgrader_seconds": round(time.perf_counter() - start, 2)}
         if args.verb == "autograde":  # workers and gradebook here: nbgrader is imported
             from nncourse.classroom.autograde import finish
             from nncourse.classroom.course import Course
 
+            start = time.perf_counter()
             finish(Course.load(args.course), args.lesson, student, result)
+            result["grader_seconds"] = round(time.perf_counter() - start, 2)
         write_json(args.out / f"{student or '_lesson'}.json", result)
     return 0
 

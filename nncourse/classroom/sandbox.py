@@ -5,9 +5,11 @@ the grader's user. The course's kernelspec ``nncourse-sandbox`` runs this module
 ``ipykernel`` directly. It is a launcher that ends by ``exec``-ing ipykernel, so the PID
 nbgrader signals (interrupt on timeout, kill at shutdown) is the kernel's own:
 
-1. **Scratch copy.** Copy only ``nnlib/**/*.py`` of the submission (no symlinks) and the
-   connection file into a fresh folder under ``$NNCOURSE_SCRATCH`` (set per run by
-   ``nncourse autograde``; the system temp folder otherwise). The kernel's cwd is that copy.
+1. **Scratch copy.** Copy only ``nnlib/**/*.py`` of the submission (no symlinks), the
+   instructor's ``nnlib/datasets`` and the connection file into a fresh folder under
+   ``$NNCOURSE_SCRATCH`` (set per run by ``nncourse autograde``; the system temp folder
+   otherwise). The kernel's cwd is that copy. ``kernel_startup.py`` is run first: no
+   checks run in the kernel (scores come from the grader's workers).
 2. **Hidden paths** (Linux, root, ``unshare`` available): in a private mount namespace an
    empty read-only tmpfs is mounted over the course folder, over the whole instructor
    repository (``.git`` and ``solutions/`` included) except the ``nncourse`` package and a
@@ -90,6 +92,19 @@ def copy_submission(src: Path, scratch: Path) -> None:
         target = scratch / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+
+
+def copy_trusted(repo: Path, scratch: Path) -> None:
+    """Add what the kernel may use but students do not hand in: the course's data sets
+    (``nnlib/datasets`` of the instructor's copy) and matplotlib's font cache (else each
+    kernel spends a second or more rebuilding it)."""
+    datasets = repo / "nnlib" / "datasets"
+    if datasets.is_dir() and (scratch / "nnlib").is_dir():
+        shutil.copytree(datasets, scratch / "nnlib" / "datasets", dirs_exist_ok=True)
+    cache = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
+    (scratch / ".matplotlib").mkdir()
+    for path in cache.glob("fontlist-*.json"):
+        shutil.copyfile(path, scratch / ".matplotlib" / path.name)
 
 
 def chown_tree(folder: Path, uid: int) -> None:
@@ -196,7 +211,8 @@ def exec_kernel(scratch: Path) -> None:
                JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"), MPLBACKEND="Agg")
     env.pop("PYTHONPATH", None)
     os.chdir(scratch)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(scratch / "connection.json")]
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(scratch / "connection.json"),
+            "--IPKernelApp.exec_lines=['import nncourse.classroom.kernel_startup']"]
     os.execve(sys.executable, argv, env)
 
 
@@ -205,6 +221,7 @@ def launch(args: argparse.Namespace) -> None:
     base = Path(os.environ.get("NNCOURSE_SCRATCH") or tempfile.gettempdir())
     scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=base))
     copy_submission(Path.cwd(), scratch)
+    copy_trusted(Path(args.repo), scratch)
     shutil.copyfile(args.f, scratch / "connection.json")
     mode = level()
     if mode == "scratch-only":

@@ -98,7 +98,10 @@ def read_zip(path: Path, notebook: str) -> dict[str, bytes]:
         if len(infos) > MAX_MEMBERS:
             raise SubmissionError(f"{path.name}: expected at most {MAX_MEMBERS} files, "
                                   f"got {len(infos)}")
-        names = {_member_path(i): i for i in infos}
+        try:
+            names = {_member_path(i): i for i in infos}
+        except SubmissionError as error:
+            raise SubmissionError(f"{path.name}: {error}") from None
         prefix = _common_prefix(list(names), notebook)
         files, total = {}, 0
         for name, info in names.items():

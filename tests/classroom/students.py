@@ -1,24 +1,34 @@
-"""A demo class of fake students for the fixture lesson: honest, buggy, broken and cheating.
+"""A demo class of fake students for lesson 02 (losses): honest, buggy, broken and cheating.
 
-Each student is a set of ``nnlib`` files (derived from the stubs and the reference) and
-extra notebook cells inserted before the graded cells. ``expected`` is what the export
-must say for them: (score of the worker-graded exercises, notebook status).
+Each student is an ``nnlib`` (built from the reference ``solutions/nnlib`` and the stubs:
+the exercises they solved, with or without a planted bug) and extra notebook cells
+inserted before the first graded cell. ``expected`` is what the export must say for
+them: (points of the lesson's exercises from the grader's workers, notebook status).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from pathlib import Path
 
-MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION.*\n", re.MULTILINE)
+from nncourse.release.markers import find_regions, stub_line
 
+LESSON = "02_loss.ipynb"
+BEFORE = {"data.one_hot", "sigmoid.forward", "tanh.forward", "relu.forward",
+          "leaky_relu.forward", "linear.forward", "sequential.forward"}  # lessons 00, 01
+THIS = {"mse.forward": 1.0, "bce_logits.forward": 2.0, "softmax.forward": 2.0,
+        "softmax_ce.forward": 2.0}
+BUGS = {  # exercise -> (reference line, buggy line)
+    "softmax.forward": ("e = np.exp(z - z.max(axis=-1, keepdims=True))", "e = np.exp(z)"),
+    "mse.forward": ("return float(np.mean(diff * diff))", "return float(np.sum(diff * diff))"),
+}
 ALLCLOSE_PATCH = """
 import numpy as _np
 _np.allclose = lambda *a, **k: True
 _np.array_equal = lambda *a, **k: True
+_np.isclose = lambda a, b, *r, **k: _np.ones_like(_np.asarray(a), dtype=bool)
 _np.testing.assert_allclose = lambda *a, **k: None
 """
 TRANSFORMER = ("get_ipython().input_transformers_post.append("
@@ -26,54 +36,75 @@ TRANSFORMER = ("get_ipython().input_transformers_post.append("
 READ_HIDDEN = """
 import glob, os
 found = []
-for pattern in ["{course}/source/*/*.ipynb", "../../../source/*/*.ipynb", "/**/source/lesson00/*.ipynb"]:
-    for path in glob.glob(pattern, recursive=False):
+for pattern in ["{course}/source/*/*.ipynb", "../../../source/*/*.ipynb",
+                "{repo}/solutions/lessons/*.ipynb"]:
+    for path in glob.glob(pattern):
         try:
             found.append(open(path).read())
         except OSError as error:
-            print("could not read", path, error)
-for target in ["{course}/pwned.txt", "../../../pwned.txt", "{repo}/pwned.txt"]:
+            print("could not read", path, type(error).__name__)
+for target in ["{course}/pwned.txt", "../../../pwned.txt", "{repo}/pwned.txt",
+               "{course}/submitted/pwned.txt"]:
     try:
         open(target, "w").write("pwned")
     except OSError as error:
         print("could not write", target, type(error).__name__)
+for secret in ["{repo}/solutions/nnlib/losses.py", "{course}/gradebook.db"]:
+    try:
+        found.append(open(secret, errors="replace").read())
+    except OSError as error:
+        print("could not read", secret, type(error).__name__)
 print("\\n".join(found))
-try:
-    print(open("{repo}/solutions/nnlib/data.py").read())
-except OSError as error:
-    print("could not read solutions", type(error).__name__)
 """
 
 
-def solved(text: str) -> str:
-    """The reference file without its marker lines (what a perfect student writes)."""
-    return MARKER_LINE.sub("", text)
+def library(repo: Path, solved: set[str], bugs: tuple[str, ...] = (),
+            patch: str = "") -> dict[str, str]:
+    """``nnlib/**.py`` with the regions of ``solved`` filled in (with ``bugs``), others stubbed."""
+    files = {}
+    for path in sorted((repo / "solutions" / "nnlib").rglob("*.py")):
+        rel = "nnlib/" + path.relative_to(repo / "solutions" / "nnlib").as_posix()
+        lines = path.read_text().splitlines(keepends=True)
+        out, cursor = [], 0
+        for region in find_regions("".join(lines), rel):
+            out.extend(lines[cursor:region.begin - 1])
+            if region.exercise in solved:
+                body = "".join(lines[region.begin:region.end - 1])
+                for exercise in bugs:
+                    if exercise == region.exercise:
+                        good, bad = BUGS[exercise]
+                        body = body.replace(good, bad)
+                out.append(body)
+            else:
+                out.append(stub_line(region) + "\n")
+            cursor = region.end
+        out.extend(lines[cursor:])
+        files[rel] = "".join(out)
+    if patch:
+        files["nnlib/__init__.py"] += patch
+    return files
 
 
-def class_files(repo: Path, course: Path) -> dict[str, tuple[dict[str, str], list[str], float, str]]:
-    """student -> (nnlib files, extra code cells, expected nnlib score, expected status)."""
-    stubs = {p.name: p.read_text() for p in (repo / "nnlib").glob("*.py")}
-    ref = {p.name: solved(p.read_text()) for p in (repo / "solutions" / "nnlib").glob("*.py")}
-    full = dict(ref)
-    half = {**stubs, "data.py": ref["data.py"]}
-    off_by_one = {**full, "data.py": ref["data.py"].replace(
-        "np.asarray(y, dtype=int)]", "np.asarray(y, dtype=int) - 1]")}
-    wrong_mask = {**full, "activations.py": ref["activations.py"].replace(
-        "np.where(x > 0.0, x, 0.0 * x)", "np.where(x < 0.0, x, 0.0 * x)")}
-    cheat_lib = {**stubs, "__init__.py": stubs["__init__.py"] + ALLCLOSE_PATCH}
+def demo_class(repo: Path, course: Path) -> dict[str, tuple[dict, list[str], float, str]]:
+    """student -> (nnlib files, extra code cells, expected lesson points, expected status)."""
+    everything = BEFORE | set(THIS)
+    half = BEFORE | {"mse.forward", "softmax.forward"}
     hidden = READ_HIDDEN.format(course=course, repo=repo)
     return {
-        "s01-complete": (full, [], 2.0, "ok"),
-        "s02-partial": (half, [], 1.0, "ok"),
-        "s03-blank": (stubs, [], 0.0, "ok"),
-        "s04-bug-onehot": (off_by_one, [], 1.0, "ok"),
-        "s05-bug-relu": (wrong_mask, [], 1.0, "ok"),
-        "s06-raises": (full, ["raise RuntimeError('my experiment broke')"], 2.0, "ok"),
-        "s07-loops": (half, ["while True:\n    pass"], 1.0, "ok"),
-        "s08-exits": (full, ["import os\nos._exit(3)"], 2.0, "failed to run"),
-        "s09-allclose": (cheat_lib, [ALLCLOSE_PATCH], 0.0, "ok"),
-        "s10-transformer": (stubs, [TRANSFORMER], 0.0, "ok"),
-        "s11-reads-hidden": (stubs, [hidden], 0.0, "ok"),
+        "s01-complete": (library(repo, everything), [], 7.0, "ok"),
+        "s02-partial": (library(repo, half), [], 3.0, "ok"),
+        "s03-blank": (library(repo, set()), [], 0.0, "ok"),
+        "s04-bug-softmax": (library(repo, everything, ("softmax.forward",)), [], 5.0, "ok"),
+        "s05-bug-mse": (library(repo, everything, ("mse.forward",)), [], 6.0, "ok"),
+        "s06-raises": (library(repo, everything), ["raise RuntimeError('my plot broke')"],
+                       7.0, "ok"),
+        "s07-loops": (library(repo, half), ["while True:\n    pass"], 3.0, "ok"),
+        "s08-exits": (library(repo, everything), ["import os\nos._exit(3)"], 7.0,
+                      "failed to run"),
+        "s09-allclose": (library(repo, BEFORE, patch=ALLCLOSE_PATCH), [ALLCLOSE_PATCH], 0.0,
+                         "ok"),
+        "s10-transformer": (library(repo, BEFORE), [TRANSFORMER], 0.0, "ok"),
+        "s11-reads-hidden": (library(repo, BEFORE), [hidden], 0.0, "ok"),
     }
 
 
@@ -81,40 +112,39 @@ def notebook_for(released: Path, extra_cells: list[str], answer: str | None) -> 
     """The released notebook with ``extra_cells`` before the first graded cell."""
     nb = json.loads(released.read_text())
     cells = nb["cells"]
-    first_graded = next(i for i, c in enumerate(cells)
-                        if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    first = next(i for i, c in enumerate(cells)
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
     for offset, code in enumerate(extra_cells):
-        cells.insert(first_graded + offset, {
-            "cell_type": "code", "execution_count": None, "id": f"extra-{offset}",
-            "metadata": {}, "outputs": [], "source": code})
-    if answer:
-        for cell in cells:
-            if cell["cell_type"] == "markdown" and cell.get("metadata", {}).get(
-                    "nbgrader", {}).get("solution"):
-                cell["source"] = answer
+        cells.insert(first + offset, {"cell_type": "code", "execution_count": None,
+                                      "id": f"extra-{offset}", "metadata": {}, "outputs": [],
+                                      "source": code})
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if answer and cell["cell_type"] == "markdown" and meta.get("solution"):
+            cell["source"] = answer
     return json.dumps(nb, indent=1)
 
 
-def write_zip(path: Path, files: dict[str, str], folder: str = "") -> None:
-    """A student's hand-in zip (files optionally inside ``folder``)."""
+def write_zip(path: Path, files: dict[str, str | bytes], folder: str = "") -> None:
+    """A hand-in zip with ``files`` (optionally inside ``folder``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for rel, text in files.items():
-            archive.writestr(folder + rel, text)
+        for rel, data in files.items():
+            archive.writestr(folder + rel, data)
     path.write_bytes(buffer.getvalue())
 
 
 def make_class_zips(repo: Path, course: Path, out: Path) -> dict[str, tuple[float, str]]:
-    """Write one zip per demo student into ``out``; return the expected (score, status)."""
+    """One LMS zip per demo student in ``out``; return student -> (points, status)."""
     out.mkdir(parents=True, exist_ok=True)
-    released = repo / "lessons" / "00_fixture.ipynb"
+    released = repo / "lessons" / LESSON
     expected = {}
-    for index, (student, (lib, cells, score, status)) in enumerate(
-            class_files(repo, course).items()):
-        files = {f"nnlib/{name}": text for name, text in lib.items()}
-        files["00_fixture.ipynb"] = notebook_for(released, cells, f"Answer of {student}.")
+    for index, (student, (lib, cells, points, status)) in enumerate(
+            demo_class(repo, course).items()):
+        files = dict(lib)
+        files[LESSON] = notebook_for(released, cells, f"Answer of {student}.")
         files["conftest.py"] = "raise SystemExit('a stray file must never run')\n"
         files["nncourse/__init__.py"] = "def check(*a, **k):\n    print('passed')\n"
-        write_zip(out / f"{student}_lesson00.zip", files, "lesson00/" if index % 2 else "")
-        expected[student] = (score, status)
+        write_zip(out / f"{student}_lesson02.zip", files, "lesson02/" if index % 2 else "")
+        expected[student] = (points, status)
     return expected

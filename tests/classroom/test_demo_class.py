@@ -1,0 +1,144 @@
+"""The demo class through the whole workflow: grades, statuses, cheats, feedback, safety."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import LESSON, ROOT, sha
+
+import students
+from nncourse.classroom import gradebook, leaks, sandbox
+from nncourse.classroom.course import Course
+from nncourse.classroom.records import read_records
+
+CHEATS = ["s09-allclose", "s10-transformer", "s11-reads-hidden"]
+
+
+def test_every_step_reports_success(demo):
+    """Does each command exit 0, except collect, which refused the one unsafe zip?"""
+    assert demo.outputs["assign"][0] == 0, demo.outputs["assign"][1]
+    status, text = demo.outputs["collect"]
+    assert status == 1 and "unsafe path in zip" in text and "s12-evil" in text
+    assert "collected 11 submission(s)" in text
+    assert not (demo.course / "submitted" / "s12-evil").exists()
+    for step in ("autograde", "feedback", "export"):
+        assert demo.outputs[step][0] == 0, demo.outputs[step][1]
+
+
+@pytest.mark.parametrize("student", sorted(students.demo_class(ROOT, Path("/x"))))
+def test_exported_grade_and_status(demo, student):
+    """Is each student's exported total the workers' score, with the right status?"""
+    points, status = demo.expected[student]
+    row = demo.rows[(student, LESSON)]
+    assert row["status"] == status
+    exercises = [k for k in students.THIS]
+    assert sum(float(row[k]) for k in exercises) == points
+    assert row["written"] == ""  # not graded by hand yet: empty, not 0
+    assert float(row["total"]) == points
+    assert float(row["max_score"]) == 8.0  # 7 exercise points + 1 written answer
+
+
+def test_missing_student_is_not_a_zero(demo):
+    """Does a student on the roster without a submission say 'missing' with empty scores?"""
+    row = demo.rows[("s13-absent", LESSON)]
+    assert row["status"] == "missing"
+    assert row["total"] == "" and row["mse.forward"] == ""
+
+
+def test_known_bugs_are_diagnosed_per_exercise(demo):
+    """Do the two buggy students fail exactly their buggy exercise?"""
+    records = read_records(demo.course / "nncourse" / "records" / LESSON)
+    for student, exercise in (("s04-bug-softmax", "softmax.forward"),
+                              ("s05-bug-mse", "mse.forward")):
+        verdicts = {e["id"]: e["status"] for e in records[student]["nnlib"]["exercises"]}
+        assert verdicts.pop(exercise) == "failed"
+        assert set(verdicts.values()) == {"passed"}
+
+
+def test_cheats_gain_nothing(demo):
+    """Do the cheating students score no more than the blank one, in export and gradebook?"""
+    blank = float(demo.rows[("s03-blank", LESSON)]["total"])
+    course = Course.load(demo.course)
+    scores = gradebook.lesson_scores(course.gradebook, LESSON, students.LESSON)
+    for student in CHEATS:
+        assert float(demo.rows[(student, LESSON)]["total"]) == blank == 0.0
+        exercise_cells = {c.grade_id for c in course.exercise_cells(LESSON)}
+        assert all(scores[student][g] == 0.0 for g in exercise_cells), scores[student]
+
+
+def test_the_transformer_would_have_fooled_the_kernel(demo):
+    """Did the input transformer silence the graded cells in the kernel (so nbgrader alone
+    would have given full marks), while the workers still gave 0?"""
+    nb = json.loads((demo.course / "autograded" / "s10-transformer" / LESSON /
+                     students.LESSON).read_text())
+    graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
+              and c["cell_type"] == "code"]
+    assert graded and all(not any(o["output_type"] == "error" for o in c["outputs"])
+                          for c in graded)
+    assert float(demo.rows[("s10-transformer", LESSON)]["total"]) == 0.0
+
+
+def test_gradebook_has_one_submission_per_student(demo):
+    """Did two parallel batches leave exactly one graded submission per student?"""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{demo.course / 'gradebook.db'}") as gb:
+        subs = gb.find_assignment(LESSON).submissions
+        names = sorted(s.student.id for s in subs)
+    assert names == sorted(demo.expected)
+
+
+def feedback_pages(demo) -> list[Path]:
+    return sorted((demo.course / "feedback").rglob("*"))
+
+
+def test_feedback_is_html_only_one_page_per_student(demo):
+    """Does every student get one HTML page, and nothing else (no .py of anyone)?"""
+    files = [p for p in feedback_pages(demo) if p.is_file()]
+    assert all(p.suffix == ".html" for p in files), files
+    assert sorted(p.parts[-3] for p in files) == sorted(demo.expected)
+
+
+def test_feedback_has_no_hidden_tests_or_solutions(demo):
+    """Is there no hidden-test line, solution region or grader-hidden text in any page?"""
+    course = Course.load(demo.course)
+    secrets = (leaks.notebook_secrets(course.source_notebook(LESSON))
+               + leaks.library_secrets(ROOT / "solutions" / "nnlib")
+               + leaks.hidden_secrets(ROOT / "nncourse" / "grader" / "hidden"))
+    assert any("hidden=True" in s.text for s in secrets)  # the scan knows the hidden lines
+    assert leaks.scan(demo.course / "feedback", secrets) == []
+    for page in (p for p in feedback_pages(demo) if p.is_file()):
+        assert "hidden=True" not in leaks.readable(page)
+
+
+def test_feedback_shows_worker_verdicts(demo):
+    """Does a buggy student's page show the workers' verdict in the graded cell?"""
+    page = demo.course / "feedback" / "s04-bug-softmax" / LESSON / "02_loss.html"
+    text = leaks.readable(page)
+    assert "softmax.forward: failed, 0/2 point(s)" in text
+    assert "mse.forward: passed, 1/1 point(s)" in text
+    failed = demo.course / "feedback" / "s08-exits" / LESSON / "02_loss.html"
+    assert "failed to run" in leaks.readable(failed)
+
+
+def test_nothing_written_into_the_course_or_repository(demo):
+    """Did no student code write a file into the course, the exchange or the repository?"""
+    for folder in (demo.course, demo.exchange, ROOT):
+        assert not list(folder.rglob("pwned*")), folder
+    assert sha(demo.course / "source" / LESSON / students.LESSON) == demo.source_hash
+    assert not list(Path("/tmp").glob("nncourse-autograde-*")) or True  # others may run
+
+
+@pytest.mark.skipif(sandbox.level() != "namespace+nobody",
+                    reason="needs root and mount namespaces (see docs/instructor.md)")
+def test_student_code_could_not_read_secrets(demo):
+    """Did the sandbox deny the cheat every read of sources, solutions and the gradebook?"""
+    nb = json.loads((demo.course / "autograded" / "s11-reads-hidden" / LESSON /
+                     students.LESSON).read_text())
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "### BEGIN" not in text and "hidden=True" not in text
+    assert "could not read" in text and "gradebook.db" in text
+    assert len(re.findall("could not write", text)) == 4
