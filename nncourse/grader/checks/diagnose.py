@@ -14,8 +14,8 @@ import numpy as np
 HINTS = {
     "transposed": "the result is transposed: check the order and the .T of the matrix "
                   "product (for x of shape (N, D), dW = x.T @ dout has shape (D, M))",
-    "batch_scale": "the result is off by a factor of the batch size N: a missing or doubled "
-                   "division by N (mean versus sum over the batch)",
+    "batch_scale": "the result is off by a factor of N (the batch size, or the number of "
+                   "entries averaged): a missing or doubled division by N (mean versus sum)",
     "sign": "the result has the wrong sign (a - b instead of b - a, or a missing minus)",
     "factor_two": "the result is off by a factor of 2 (the 2 of d(u**2)/du = 2u?)",
     "bias_not_summed": "the bias gradient is not summed over the batch: db = dout.sum(axis=0), "
