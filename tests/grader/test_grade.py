@@ -121,3 +121,18 @@ def test_registry_matches_the_architecture_table():
         for exercise in re.findall(r"`([a-z_]+\.[a-z_]+)`", ids):
             documented[exercise] = (int(lesson), int(points))
     assert documented == {e.id: (e.lesson, e.points) for e in EXERCISES.values()}
+
+
+def test_stale_stored_values_are_an_error_not_a_silent_pass():
+    from nncourse.grader.engine import run_exercises
+    from nncourse.grader.expected import load_public
+    from nncourse.grader.registry import select
+
+    stored = load_public()
+    assert set(stored) == set(EXERCISES)
+    stored["linear.forward"] = dict(stored["linear.forward"], digest="0" * 16)
+    chosen = select(["linear.forward", "tanh.forward"])
+    verdicts = run_exercises(ROOT / "solutions" / "nnlib", chosen, hidden=False, reference=None,
+                             stored=stored)
+    status = {e.id: v.status for e, v in verdicts}
+    assert status == {"linear.forward": "error", "tanh.forward": "passed"}

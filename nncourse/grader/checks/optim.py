@@ -49,6 +49,8 @@ class OptimizerCheck(Check):
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, f"{name}.step")
             kwargs = call.args["kwargs"]
+            if not bool(result["zeroed"]):
+                raise Failure(f"{name}.zero_grad() left some gradients non-zero")
             if bool(result["grads_changed"]):
                 raise Failure(f"{name}.step changed p.grad; it should only read it",
                               "mutated_input")
