@@ -1,0 +1,132 @@
+"""``nncourse submit LESSON``: pack a lesson notebook with your whole ``nnlib`` for hand-in.
+
+Run it in your course folder (the one holding ``lessons/`` and ``nnlib/``). By default it
+writes ``submit/lessonNN.zip`` (``STUDENT_lessonNN.zip`` with ``--student``) holding
+``NN_name.ipynb`` and ``nnlib/**/*.py``, ready to upload to your course's website.
+``--exchange`` hands the same files in through nbgrader's exchange (a shared machine or
+JupyterHub; needs nbgrader installed). Nothing is sent when something is missing: the
+message says what and where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from nncourse.classroom.course import CourseError, lesson_name, lesson_number
+from nncourse.classroom.submission import SubmissionError, is_expected
+
+
+def find_workspace(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``lessons/`` or ``nnlib/``."""
+    for folder in [start, *start.parents]:
+        if (folder / "lessons").is_dir() or (folder / "nnlib").is_dir():
+            return folder
+    return start
+
+
+def lesson_notebook(workspace: Path, lesson: str) -> Path:
+    """``lessons/NN_*.ipynb`` of ``lesson``; ``SubmissionError`` when absent or ambiguous."""
+    number = lesson_number(lesson)
+    found = sorted((workspace / "lessons").glob(f"{number:02d}_*.ipynb"))
+    if not found:
+        raise SubmissionError(
+            f"expected the notebook of {lesson} at {workspace / 'lessons'}/{number:02d}_*.ipynb, "
+            "found none; run this in your course folder (the one with lessons/ and nnlib/)")
+    if len(found) > 1:
+        raise SubmissionError(f"expected one notebook for {lesson}, found {len(found)}: "
+                              + ", ".join(p.name for p in found))
+    return found[0]
+
+
+def check_notebook(path: Path) -> None:
+    """Refuse a notebook that is not valid nbformat 4 JSON (e.g. a failed save)."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SubmissionError(f"{path.name} is not a valid notebook (JSON error: {error}); "
+                              "open it in JupyterLab and save it again") from error
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(
+            nb.get("cells"), list):
+        raise SubmissionError(f"{path.name} is not a valid notebook: expected nbformat 4 "
+                              "with a list of cells")
+
+
+def gather(workspace: Path, lesson: str) -> dict[str, Path]:
+    """Submission-relative path -> file: the notebook and ``nnlib/**/*.py``."""
+    notebook = lesson_notebook(workspace, lesson)
+    check_notebook(notebook)
+    if not (workspace / "nnlib" / "__init__.py").is_file():
+        raise SubmissionError(f"expected your package at {workspace / 'nnlib'} (with "
+                              "__init__.py), found none; it is handed in with every lesson")
+    files = {notebook.name: notebook}
+    for path in sorted((workspace / "nnlib").rglob("*.py")):
+        rel = path.relative_to(workspace).as_posix()
+        if not path.is_symlink() and is_expected(rel, notebook.name):
+            files[rel] = path
+    return files
+
+
+def write_zip(files: dict[str, Path], out: Path) -> None:
+    """The hand-in zip."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel, path in sorted(files.items()):
+            archive.write(path, rel)
+
+
+def submit_exchange(files: dict[str, Path], lesson: str, course_id: str,
+                    workspace: Path) -> int:
+    """``nbgrader submit`` of a staging folder ``lessonNN/`` holding ``files``."""
+    with tempfile.TemporaryDirectory(prefix="nncourse-submit-") as tmp:
+        stage = Path(tmp) / lesson
+        for rel, path in files.items():
+            (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, stage / rel)
+        if (workspace / "nbgrader_config.py").is_file():
+            shutil.copyfile(workspace / "nbgrader_config.py", Path(tmp) / "nbgrader_config.py")
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "submit", lesson,
+                               "--course", course_id], cwd=tmp)
+        return done.returncode
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``nncourse submit``."""
+    parser.add_argument("lesson", help="lesson number, e.g. 3")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="your course folder (default: found from the current folder)")
+    parser.add_argument("--student", default=None, help="your student id, put in the zip's name")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="zip file to write")
+    parser.add_argument("--exchange", action="store_true",
+                        help="hand in through nbgrader's exchange instead of a zip")
+    parser.add_argument("--course-id", default="nnlib", help="nbgrader course id (--exchange)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check, pack and hand in (or write the zip)."""
+    workspace = (args.dir or find_workspace(Path.cwd())).resolve()
+    try:
+        lesson = lesson_name(args.lesson)
+        files = gather(workspace, lesson)
+    except (SubmissionError, CourseError) as error:
+        print(f"nncourse submit: nothing submitted: {error}", file=sys.stderr)
+        return 2
+    count = len(files) - 1
+    if args.exchange:
+        status = submit_exchange(files, lesson, args.course_id, workspace)
+        if status == 0:
+            print(f"{lesson}: handed in {next(iter(files))} and {count} nnlib file(s) "
+                  "through the exchange")
+        return status
+    name = f"{args.student}_{lesson}.zip" if args.student else f"{lesson}.zip"
+    out = args.output or workspace / "submit" / name
+    write_zip(files, out)
+    print(f"{lesson}: wrote {out} ({next(iter(files))} and {count} nnlib file(s)); upload "
+          "it where your instructor asked")
+    return 0
