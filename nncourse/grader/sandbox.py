@@ -105,6 +105,8 @@ def processes_with_token(token: str) -> list[int]:
     """Pids of live processes whose environment holds ``TOKEN=token``."""
     needle = f"{TOKEN_VARIABLE}={token}".encode()
     found = []
+    if not os.path.isdir("/proc"):  # no /proc (macOS): the session kill must do
+        return found
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue

@@ -28,12 +28,15 @@ PR_SET_CHILD_SUBREAPER = 36
 def limit_resources(config: dict) -> None:
     """Memory, file size and core-dump limits for this process and its children."""
     memory = int(config["memory_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     size = int(config["fsize_mb"]) * 2**20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     cpu = int(config["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    limits = [(resource.RLIMIT_AS, memory, memory), (resource.RLIMIT_FSIZE, size, size),
+              (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_CPU, cpu, cpu + 1)]
+    for which, soft, hard in limits:
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS: the other limits still hold
+            pass
 
 
 def short_error(error: BaseException, limit: int = 1500) -> str:
@@ -64,7 +67,8 @@ def import_submission(site: str, submodules: list[str]) -> dict:
 def reap_orphans() -> None:
     """Kill and reap every process left behind and re-parented to this subreaper."""
     me = str(os.getpid())
-    for entry in os.listdir("/proc"):
+    entries = os.listdir("/proc") if os.path.isdir("/proc") else []
+    for entry in entries:
         if not entry.isdigit():
             continue
         try:

@@ -136,3 +136,15 @@ def test_stale_stored_values_are_an_error_not_a_silent_pass():
                              stored=stored)
     status = {e.id: v.status for e, v in verdicts}
     assert status == {"linear.forward": "error", "tanh.forward": "passed"}
+
+
+def test_student_bundle_runs_public_checks_and_refuses_hidden(monkeypatch):
+    """Without solutions/ and hidden/ (the student bundle): stored values, public only."""
+    from nncourse.grader import api, engine
+
+    monkeypatch.setattr(api, "default_reference_root", lambda: None)
+    monkeypatch.setitem(sys.modules, "nncourse.grader.hidden", None)
+    report = api.grade_package(ROOT / "solutions", exercises=["sgd.step"], hidden=False)
+    assert report["public_only"] and report["score"] == report["max_score"]
+    with pytest.raises(engine.GraderError, match="reference|hidden"):
+        api.grade_package(ROOT / "solutions", exercises=["sgd.step"], hidden=True)
