@@ -130,14 +130,17 @@ def read_zip(path: Path, notebook: str) -> dict[str, bytes]:
 
 
 def _common_prefix(names: list[str], notebook: str) -> str:
-    """``""`` when the expected files are at the top, else the one folder holding them."""
+    """``""`` when the expected files are at the top, else the folder holding them: the
+    one with the notebook, or else the one with the most ``nnlib`` files."""
     if any(n == notebook or n.startswith("nnlib/") for n in names):
         return ""
-    tops = {n.split("/", 1)[0] for n in names if "/" in n}
-    for top in sorted(tops):
-        if any(n in (f"{top}/{notebook}",) or n.startswith(f"{top}/nnlib/") for n in names):
-            return top + "/"
-    return ""
+    tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})
+    with_notebook = [t for t in tops if f"{t}/{notebook}" in names]
+    if with_notebook:
+        return with_notebook[0] + "/"
+    counts = {t: sum(n.startswith(f"{t}/nnlib/") for n in names) for t in tops}
+    best = max(tops, key=lambda t: counts[t], default=None)
+    return best + "/" if best and counts[best] else ""
 
 
 def write_submission(files: dict[str, bytes], dest: Path) -> None:

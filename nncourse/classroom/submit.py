@@ -85,10 +85,11 @@ def submit_exchange(files: dict[str, Path], lesson: str, course_id: str,
                     workspace: Path) -> int:
     """``nbgrader submit`` of a staging folder ``lessonNN/`` holding ``files``."""
     with tempfile.TemporaryDirectory(prefix="nncourse-submit-") as tmp:
-        stage = Path(tmp) / lesson
-        for rel, path in files.items():
-            (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, stage / rel)
+        # nbgrader looks in ./lessonNN, or ./COURSE/lessonNN with path_includes_course
+        for stage in (Path(tmp) / lesson, Path(tmp) / course_id / lesson):
+            for rel, path in files.items():
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, stage / rel)
         if (workspace / "nbgrader_config.py").is_file():
             shutil.copyfile(workspace / "nbgrader_config.py", Path(tmp) / "nbgrader_config.py")
         done = subprocess.run([sys.executable, "-m", "nbgrader", "submit", lesson,
