@@ -51,12 +51,16 @@ def hidden_variants(exercise_id: str) -> list[dict]:
     return HIDDEN.get(exercise_id, [])
 
 
-def plan(exercise: Exercise, hidden: bool) -> Planned:
-    """All calls of an exercise: its public variants, then its hidden ones."""
+def plan(exercise: Exercise, hidden: bool, context: dict | None = None) -> Planned:
+    """All calls of an exercise: its public variants, then its hidden ones.
+
+    ``context`` reaches every variant (the trusted data folder: ``{"datasets": path}``).
+    """
     check = exercise.load_check()
-    variants = [Variant(p, True) for p in check.public]
+    context = context or {}
+    variants = [Variant(p, True, context) for p in check.public]
     if hidden:
-        variants += [Variant(p, False) for p in hidden_variants(exercise.id)]
+        variants += [Variant(p, False, context) for p in hidden_variants(exercise.id)]
     calls, spans = [], []
     for variant in variants:
         start = len(calls)
@@ -105,6 +109,20 @@ def digest(calls: list[Call]) -> str:
             h.update(f"{name}{array.dtype.str}{array.shape}".encode())
             h.update(array.tobytes())
     return h.hexdigest()[:16]
+
+
+# Reference results by (reference source hash, exercise, inputs digest): grading a class
+# runs the reference once per exercise, not once per student.
+REFERENCE_CACHE: dict[tuple, list[Result]] = {}
+
+
+def source_hash(package: Path) -> str:
+    """A fingerprint of the ``.py`` files of a package (its code version)."""
+    h = hashlib.sha256()
+    for path in sorted(Path(package).rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 class Session:
@@ -210,16 +228,17 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     Returns:
         ``(exercise, verdict)`` pairs in the order of ``exercises``.
     """
-    from nncourse.grader.checks import capstone
-
-    capstone.DATASETS[:] = [datasets] if datasets is not None else []
-    planned = [plan(e, hidden) for e in exercises]
+    planned = [plan(e, hidden, {"datasets": datasets}) for e in exercises]
     want_all: dict = {}
-    thread = None
+    thread, keys = None, {}
     if reference is not None:
-        thread = threading.Thread(target=reference_results,
-                                  args=(reference, planned, want_all), daemon=True)
-        thread.start()
+        version = source_hash(reference)
+        keys = {p.exercise.id: (version, p.exercise.id, digest(p.calls)) for p in planned}
+        missing = [p for p in planned if keys[p.exercise.id] not in REFERENCE_CACHE]
+        if missing:
+            thread = threading.Thread(target=reference_results,
+                                      args=(reference, missing, want_all), daemon=True)
+            thread.start()
     got_all: dict[str, Answer] = {}
     session = Session(package, preload(planned), limits or Limits())
     try:
@@ -231,6 +250,10 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
         thread.join()
         if "error" in want_all:
             raise GraderError(want_all["error"])
+        if len(REFERENCE_CACHE) > 500:
+            REFERENCE_CACHE.clear()
+        REFERENCE_CACHE.update({keys[i]: r for i, r in want_all.items()})
+    want_all = {i: REFERENCE_CACHE[key] for i, key in keys.items()}
     verdicts = []
     for p in planned:
         answer = got_all[p.exercise.id]

@@ -26,6 +26,7 @@ class Variant:
 
     params: dict
     public: bool = True
+    context: dict = field(default_factory=dict, compare=False)  # e.g. the trusted data folder
 
     def __getitem__(self, key):
         return self.params[key]
