@@ -11,7 +11,8 @@ workers alternate A, B, A, B, ... so that the noise of a shared machine falls on
 Printed: the median over rounds of each figure for A and B, and B / A (below 1: B is
 faster). The figures are the nnlib rows of ``run.py`` (capstone ms per epoch, ms per
 training step on a fixed batch), each the fastest of a few timings inside a worker: on
-a busy machine the minimum is the steadier estimate of what the code costs.
+a busy machine the minimum is the steadier estimate of what the code costs. With one
+thread (the default) the workers time their own CPU time, as ``run.py`` does.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def worker(solutions: str) -> dict:
 
     if Path(nnlib.__file__).resolve().parents[1] != Path(solutions).resolve():
         raise RuntimeError(f"expected nnlib from {solutions}, got {nnlib.__file__}")
+    c.set_clock("cpu" if os.environ.get("OMP_NUM_THREADS") == "1" else "wall")
     cfg = Plan.make(quick=True).capstone
     out = {}
     for dtype in ("float32", "float64"):

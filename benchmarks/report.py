@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from suite import DTYPES, fmt
 
 SETUP = """\
@@ -28,7 +26,9 @@ Every contender runs the same loop on the same arrays in the same process: shuff
 per minibatch forward, loss, zero_grad, backward, step (SGD, momentum 0.9). Threads are
 pinned for all of them (environment variables before numpy loads, `threadpoolctl`,
 `torch.set_num_threads`). Contenders run round-robin, the order rotating each round,
-after one untimed warm-up round; each figure is the median over the rounds. The nnlib
+after one untimed warm-up round; each figure is the median over the rounds. With one
+thread the clock is the process's CPU time (user + system, so page faults count), which a
+shared machine's other jobs barely move; `--clock wall` times the wall clock. The nnlib
 and PyTorch networks start from the same weights (He initialisation); scikit-learn's
 `MLPClassifier` (solver `sgd`, `alpha=0`, `tol=0`, no early stopping, `max_iter` = the
 epochs) uses its own initialisation and includes its input validation in the timed call.
@@ -54,6 +54,9 @@ def machine_section(m: dict) -> str:
         ["CPU", f"{m['cpu']}, {m['cores']} cores (shared; 1-min load at start "
                 f"{m['load_avg_1m_at_start']})"],
         ["threads", f"{m['threads']} for every contender"],
+        ["clock", {"cpu": "CPU time of the benchmark process (one thread: immune to other "
+                          "jobs' turns on the cores)",
+                   "wall": "wall time"}[m.get("clock", "wall")]],
         ["numpy", f"{v['numpy']} on {m['numpy_blas']}"],
         ["PyTorch", f"{v['torch'] or 'not installed'}"
                     + (f" ({m.get('torch_blas')} BLAS)" if v["torch"] else "")],
@@ -119,9 +122,12 @@ def grader_section(r: dict) -> str:
     res = r["grader"]
     if "note" in res or "error" in res:
         return res.get("note") or f"failed: `{res['error'][:300]}`"
-    rows = [[f"`{k}`", fmt(v, ".2f") if isinstance(v, float) else f"`{json.dumps(v)[:150]}`"]
-            for k, v in res.items()]
-    return table(["figure", "value"], rows)
+    rows = [[case, fmt(v["median_s"], ".2f"), f"{v['min_s']:.2f} - {v['max_s']:.2f}",
+             str(v["runs"]), f"{v['budget_s']:g}", "within" if v["within"] else "**over**"]
+            for case, v in res["cases"].items()]
+    return ("From `benchmarks/grader_bench.py` (the grader's own benchmark: each case a "
+            "separate `nncourse` process, start-up included, wall time).\n\n"
+            + table(["case", "median s", "range s", "runs", "budget s", ""], rows))
 
 
 def notebooks_section(r: dict) -> str:

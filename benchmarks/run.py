@@ -44,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="fewer epochs, steps and repeats")
     p.add_argument("--write-docs", action="store_true", help="regenerate docs/performance.md")
     p.add_argument("--threads", type=int, default=1, help="threads for every contender (1)")
+    p.add_argument("--clock", choices=("auto", "wall", "cpu"), default="auto",
+                   help="what to time: auto is the process's CPU time with 1 thread, else wall")
     p.add_argument("--repeats", type=int, default=None, help="timed rounds (7, quick 3)")
     p.add_argument("--project-python", default=os.environ.get("NNCOURSE_PYTHON", sys.executable),
                    help="python with the project installed, for the grader and notebooks")
@@ -85,7 +87,10 @@ def main(argv=None) -> dict:
 
     say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else print
     limits = machine.limit_threads(args.threads)
+    clock = args.clock if args.clock != "auto" else ("cpu" if args.threads == 1 else "wall")
+    suite.c.set_clock(clock)
     info = machine.machine_info(args.threads, openblas_env, nnlib_path)
+    info["clock"] = clock
     say(machine.describe_machine(info))
     plan = suite.Plan.make(quick=args.quick, repeats=args.repeats)
     results = {"machine": info, "plan": plan.as_dict()}
