@@ -142,3 +142,52 @@ def test_student_code_could_not_read_secrets(demo):
     assert "### BEGIN" not in text and "hidden=True" not in text
     assert "could not read" in text and "gradebook.db" in text
     assert len(re.findall("could not write", text)) == 4
+
+
+def test_rerun_skips_unchanged_submissions(demo, capsys):
+    """Does a second autograde leave graded, unchanged submissions alone?"""
+    from nncourse.cli import main
+
+    assert main(["autograde", "2", "--course", str(demo.course)]) == 0
+    assert "graded 0 submission(s)" in capsys.readouterr().out
+
+
+def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
+    """After ``kill -9`` of an autograde midway, does the next run finish the job with the
+    same grades as before, none lost, none doubled?"""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import read_csv
+
+    from nncourse.cli import main
+
+    records = demo.course / "nncourse" / "records" / LESSON
+    chosen = ["s01-complete", "s02-partial", "s03-blank", "s04-bug-softmax",
+              "s05-bug-mse", "s06-raises"]
+    before = {s: (records / f"{s}.json").stat().st_mtime for s in chosen}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nncourse.cli", "autograde", "2", "--course", str(demo.course),
+         "--force", "--jobs", "2", "--student", "s0[1-6]*"],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        fresh = [s for s in chosen if (records / f"{s}.json").is_file()
+                 and (records / f"{s}.json").stat().st_mtime > before[s]]
+        if fresh:
+            break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = [s for s in chosen if (records / f"{s}.json").is_file()]
+    assert 0 < len(done) < len(chosen), done  # killed midway: some graded, some not
+    assert main(["autograde", "2", "--course", str(demo.course), "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert f"graded {len(chosen) - len(done)} submission(s)" in out
+    assert main(["export", "--course", str(demo.course), "--lesson", "2", "-o",
+                 str(tmp_path / "again.csv")]) == 0
+    assert read_csv((tmp_path / "again.csv").read_text()) == demo.rows
+    test_gradebook_has_one_submission_per_student(demo)
