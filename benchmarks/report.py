@@ -149,16 +149,16 @@ def profile_section(r: dict) -> str:
     prof = r.get("profile")
     if not prof:
         return "not run (use `--write-docs`)"
-    rows = [[f"`{row['function']}`", str(row["calls"]), fmt(row["own_s"] * 1e3, ".1f"),
-             fmt(row["own_pct"], ".1f")] for row in prof["top"]]
-    return (f"cProfile of nnlib training the capstone (float32, {prof['epochs']} epochs, "
-            f"{fmt(prof['total_s'] * 1e3, '.0f')} ms under the profiler). The matrix products "
-            "run inside `Linear.forward` / `Linear.backward` and are counted as their own "
-            "time.\n\n"
-            + table(["function", "calls", "own ms", "own %"], rows)
+    rows = [[f"`{row['function']}`", fmt(row["own_ms"], ".1f"), fmt(row["own_pct"], ".1f")]
+            for row in prof["top"]]
+    return (f"{prof['profiler']} of nnlib training the capstone (float32, {prof['epochs']} "
+            f"epochs, {fmt(prof['total_s'] * 1e3, '.0f')} ms profiled). The matrix "
+            "products are `@` inside `Linear.forward` / `Linear.backward` (no Python call of "
+            "their own), so they count as those functions' own time.\n\n"
+            + table(["function", "own ms", "own %"], rows)
             + "\n\nOwn time by file:\n\n"
-            + table(["where", "own %"], [[k, fmt(v, ".1f")]
-                                         for k, v in prof["by_module_pct"].items()]))
+            + table(["file", "own %"], [[k, fmt(v, ".1f")]
+                                        for k, v in prof["by_file_pct"].items()]))
 
 
 def analysis_section(r: dict) -> str:

@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
@@ -242,30 +242,54 @@ def goals(ratio: dict) -> list[dict]:
 
 
 def profile_capstone(plan: Plan, top: int = 14) -> dict:
-    """cProfile of nnlib training the capstone (float32): the top functions by own time."""
+    """Where nnlib's capstone training (float32) spends its time, by function and by file.
+
+    pyinstrument (a sampling profiler: it barely slows small calls down) when installed,
+    else cProfile (which inflates every small call by its own overhead). One untimed run
+    first, so first-call costs (lazy imports) stay out.
+    """
     problem = c.digits_split("float32")
-    cfg = replace(plan.capstone, epochs=max(plan.capstone.epochs, 10))
+    run = partial(c.nnlib_train, problem, plan.capstone, "float32", seed=0)
+    run()
+    own = _pyinstrument_own(run) if c.available("pyinstrument") else _cprofile_own(run)
+    total = sum(own.values())
+    rows = [{"function": k, "own_pct": 100 * v / total, "own_ms": 1e3 * v}
+            for k, v in sorted(own.items(), key=lambda kv: -kv[1])]
+    by_file: dict[str, float] = {}
+    for row in rows:
+        where = row["function"].split(":")[0]
+        by_file[where] = by_file.get(where, 0.0) + row["own_pct"]
+    return {"profiler": "pyinstrument" if c.available("pyinstrument") else "cProfile",
+            "epochs": plan.capstone.epochs, "total_s": total, "top": rows[:top],
+            "by_file_pct": dict(sorted(by_file.items(), key=lambda kv: -kv[1])[:8])}
+
+
+def _pyinstrument_own(run) -> dict:
+    """Seconds of own time per ``file:line(function)``, sampled every 0.2 ms."""
+    from pyinstrument import Profiler
+
+    prof = Profiler(interval=0.0002)
+    prof.start()
+    run()
+    prof.stop()
+    own: dict[str, float] = {}
+    stack = [prof.last_session.root_frame()]
+    while stack:
+        frame = stack.pop()
+        stack.extend(frame.children)
+        if not frame.function.startswith("["):  # "[self]" and the like are synthetic
+            key = f"{frame.file_path_short}:{frame.line_no}({frame.function})"
+            own[key] = own.get(key, 0.0) + frame.total_self_time
+    return own
+
+
+def _cprofile_own(run) -> dict:
     prof = cProfile.Profile()
     prof.enable()
-    c.nnlib_train(problem, cfg, "float32", seed=0)
+    run()
     prof.disable()
-    stats = pstats.Stats(prof)
-    total = stats.total_tt
-    rows = []
-    for (path, line, func), (_, ncalls, tottime, cumtime, _) in stats.stats.items():
-        where = f"{Path(path).name}:{line}({func})" if line else func
-        rows.append({"function": where, "calls": ncalls, "own_s": tottime, "cum_s": cumtime,
-                     "own_pct": 100 * tottime / total})
-    rows.sort(key=lambda row: -row["own_s"])
-    by_module: dict[str, float] = {}
-    for (path, _, _), (_, _, tottime, _, _) in stats.stats.items():
-        name = Path(path).name if path.endswith(".py") else "numpy and builtins (C)"
-        if "site-packages" in path or "lib/python" in path:
-            name = "numpy and stdlib (Python)"
-        by_module[name] = by_module.get(name, 0.0) + 100 * tottime / total
-    modules = sorted(by_module.items(), key=lambda kv: -kv[1])
-    return {"epochs": cfg.epochs, "total_s": total, "top": rows[:top],
-            "by_module_pct": dict(modules)}
+    return {f"{path}:{line}({func})": tottime
+            for (path, line, func), (_, _, tottime, _, _) in pstats.Stats(prof).stats.items()}
 
 
 def fmt(value, spec: str = ".3f") -> str:
