@@ -271,7 +271,7 @@ def numerical_gradient(args, a):
     if "dout" in a:
         kwargs["dout"] = a["dout"].copy()
     grad = as_numbers(fn(f, x, **kwargs), "numerical_gradient")
-    return {"grad": grad, "mutated:x": np.array(changed(a["x"], x)),
+    return {"grad": grad, "x_after": as_numbers(x, "x after numerical_gradient"),
             "calls": np.array(f.calls, dtype=np.int64)}
 
 

@@ -110,6 +110,10 @@ def make_standins(layers):
         def parameters(self):
             return [self.w]
 
+        def zero_grad(self):
+            self.log.append(EVENTS["zero_grad"])  # model.zero_grad() counts as well
+            self.w.grad[...] = 0.0
+
     class RecordingOptimizer:
         """Logs ``zero_grad`` and ``step``; a step records the gradient, then moves ``w``."""
 

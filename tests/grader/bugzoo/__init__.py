@@ -219,3 +219,17 @@ ALTERNATIVES = [
         "        optimizer.zero_grad()\n        pred = model.forward(Xb)\n"
         "        loss = loss_fn.forward(pred, yb)\n"),
 ]
+ALTERNATIVES += [
+    bug("train_epoch zeroes through the model as well", "train.train_epoch", T,
+        "        optimizer.zero_grad()\n        dpred",
+        "        model.zero_grad()\n        optimizer.zero_grad()\n        dpred"),
+    bug("numerical gradient restores x by += and -=", "gradcheck.numerical_gradient", G,
+        "        x[i] = old + h\n        f_plus = scalar(f(x))\n        x[i] = old - h\n"
+        "        f_minus = scalar(f(x))\n        x[i] = old\n",
+        "        x[i] += h\n        f_plus = scalar(f(x))\n        x[i] -= 2 * h\n"
+        "        f_minus = scalar(f(x))\n        x[i] += h\n"),
+    bug("adam in the paper's efficient form (eps unscaled)", "adam.step", OP,
+        "            denom = np.sqrt(v)\n            denom *= v_scale\n"
+        "            denom += self.eps\n            p.value -= step_size * m / denom\n",
+        "            p.value -= (step_size / v_scale) * m / (np.sqrt(v) + self.eps)\n"),
+]
