@@ -191,3 +191,27 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
                  str(tmp_path / "again.csv")]) == 0
     assert read_csv((tmp_path / "again.csv").read_text()) == demo.rows
     test_gradebook_has_one_submission_per_student(demo)
+
+
+def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
+    """Does the report count each exercise's verdicts over the class, name the planted bugs
+    among the most common diagnoses, and draw a PNG?"""
+    from nncourse.classroom.course import Course
+    from nncourse.classroom.report import summarise
+    from nncourse.cli import main
+
+    png = tmp_path / "report.png"
+    assert main(["report", "2", "--course", str(demo.course), "-o", str(png)]) == 0
+    text = capsys.readouterr().out
+    summary = summarise(Course.load(demo.course), LESSON)
+    # by hand from students.demo_class: softmax is in 5 "everything" libraries (one with
+    # the bug) and 2 "half" ones; bce_logits only in the 5 "everything" ones
+    assert summary["statuses"]["softmax.forward"] == {"passed": 6, "failed": 1,
+                                                      "not_implemented": 4}
+    assert summary["statuses"]["bce_logits.forward"] == {"passed": 5, "not_implemented": 6}
+    records = read_records(demo.course / "nncourse" / "records" / LESSON)
+    planted = next(e["diagnosis"] for e in records["s04-bug-softmax"]["nnlib"]["exercises"]
+                   if e["id"] == "softmax.forward")
+    assert planted and f"softmax.forward: 1 x {planted}" in text
+    assert "failed to run 1" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
