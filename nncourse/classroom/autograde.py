@@ -5,7 +5,8 @@ For each submission not graded yet (no record, or a record of other files):
 1. **nbgrader** runs the notebook in the sandboxed kernel (``sandbox.py``) and records its
    cells in the gradebook. Students are batched, ``--jobs N`` batches at once
    (``nbgrader_batch.py``). A notebook nbgrader could not run is "failed to run".
-2. In the same batch process, **the grader's workers** score the lesson's exercises on a copy of the submission's
+2. In the same batch process, **the grader's workers** score the lesson's exercises on a
+   copy of the submission's
    ``nnlib/**/*.py`` (``grading.py``); those scores replace the exercise cells'
    ``auto_score`` in the gradebook (``gradebook.py``), whatever the kernel made of them.
 3. A **record** is written last (``records.py``). A run killed at any point leaves the
@@ -69,7 +70,7 @@ def failure_reason(result: dict) -> str:
 
 def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
                   lock_fd: int) -> dict[str, dict]:
-    """nbgrader autograde for ``students``; a dead batch's students get retried alone."""
+    """Nbgrader autograde for ``students``; a dead batch's students get retried alone."""
     base = Path(tempfile.mkdtemp(prefix="nncourse-autograde-"))
     os.chmod(base, 0o711)  # the kernel (nobody) may enter its own folder, not list others
     env = {"NNCOURSE_SCRATCH": str(base)}

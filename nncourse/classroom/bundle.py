@@ -19,7 +19,6 @@ run, ready to push; ``OUT.zip`` holds the same files.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -104,7 +103,7 @@ class BundleError(RuntimeError):
 
 
 def is_student_tooling(rel: str) -> bool:
-    """Does ``nncourse/<rel>`` go to students?"""
+    """Tell whether ``nncourse/<rel>`` goes to students."""
     if rel.startswith("classroom/"):
         return rel[len("classroom/"):] in STUDENT_CLASSROOM
     return not any(rel == p or rel.startswith(p + "/") for p in INSTRUCTOR_ONLY)

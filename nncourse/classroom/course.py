@@ -97,7 +97,7 @@ class Course:
 
     @property
     def gradebook(self) -> Path:
-        """nbgrader's SQLite gradebook."""
+        """Nbgrader's SQLite gradebook."""
         return self.root / "gradebook.db"
 
     def lesson(self, text: str | int) -> str:

@@ -24,7 +24,7 @@ VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "col
 
 
 def load_api(root: Path):
-    """nbgrader's API configured by ``root/nbgrader_config.py``."""
+    """Nbgrader's API configured by ``root/nbgrader_config.py``."""
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 

@@ -74,7 +74,8 @@ def level() -> str:
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         return "scratch-only"
     unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "--mount", "true"], capture_output=True).returncode == 0:
+    probe = [unshare, "--mount", "true"] if unshare else None
+    if probe and subprocess.run(probe, capture_output=True).returncode == 0:
         return "namespace+nobody"
     if closed_ancestors(Path(sys.executable).resolve()):
         return "scratch-only"
@@ -95,9 +96,11 @@ def copy_submission(src: Path, scratch: Path) -> None:
 
 
 def copy_trusted(repo: Path, scratch: Path) -> None:
-    """Add what the kernel may use but students do not hand in: the course's data sets
-    (``nnlib/datasets`` of the instructor's copy) and matplotlib's font cache (else each
-    kernel spends a second or more rebuilding it)."""
+    """Add what the kernel may use but students do not hand in.
+
+    That is the course's data sets (``nnlib/datasets`` of the instructor's copy) and
+    matplotlib's font cache (else each kernel spends a second or more rebuilding it).
+    """
     datasets = repo / "nnlib" / "datasets"
     if datasets.is_dir() and (scratch / "nnlib").is_dir():
         shutil.copytree(datasets, scratch / "nnlib" / "datasets", dirs_exist_ok=True)

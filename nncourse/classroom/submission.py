@@ -25,7 +25,7 @@ class SubmissionError(ValueError):
 
 
 def is_expected(rel: str, notebook: str) -> bool:
-    """Is ``rel`` (posix, relative to the submission) the notebook or an ``nnlib`` module?"""
+    """Tell whether ``rel`` (posix, submission-relative) is the notebook or an nnlib module."""
     parts = PurePosixPath(rel).parts
     if rel == notebook:
         return True
@@ -130,8 +130,10 @@ def read_zip(path: Path, notebook: str) -> dict[str, bytes]:
 
 
 def _common_prefix(names: list[str], notebook: str) -> str:
-    """``""`` when the expected files are at the top, else the folder holding them: the
-    one with the notebook, or else the one with the most ``nnlib`` files."""
+    """The zip folder holding the expected files (``""`` for the top).
+
+    That is the folder with the notebook, or else the one with the most ``nnlib`` files.
+    """
     if any(n == notebook or n.startswith("nnlib/") for n in names):
         return ""
     tops = sorted({n.split("/", 1)[0] for n in names if "/" in n})

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import students
 from conftest import LESSON, ROOT, sha
 
-import students
 from nncourse.classroom import gradebook, leaks, sandbox
 from nncourse.classroom.course import Course
 from nncourse.classroom.records import read_records

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import students
 from conftest import ROOT
 
-import students
 from nncourse.classroom.submission import SubmissionError, read_zip
 from nncourse.cli import main
 
