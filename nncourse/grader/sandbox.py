@@ -171,7 +171,10 @@ class Worker:
         self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-worker-"))
         site, work = self.scratch / "site", self.scratch / "work"
         work.mkdir()
-        copy_package(self.package, site / "nnlib")
+        try:
+            copy_package(self.package, site / "nnlib")
+        except (OSError, ValueError) as error:
+            return self._fail("error", f"could not copy the package: {error}")
         self.token = secrets.token_hex(16)
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
@@ -182,13 +185,20 @@ class Worker:
         flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
         command = [sys.executable, *flags, "-m", "nncourse.grader.worker",
                    str(req_read), str(resp_write), json.dumps(config)]
-        self.process = subprocess.Popen(
-            command, cwd=work, env=worker_environment(self.token, work),
-            stdin=subprocess.DEVNULL, stdout=out_write, stderr=out_write,
-            pass_fds=(req_read, resp_write), start_new_session=True, close_fds=True,
-        )
-        for fd in (req_read, resp_write, out_write):
-            os.close(fd)
+        try:
+            self.process = subprocess.Popen(
+                command, cwd=work, env=worker_environment(self.token, work),
+                stdin=subprocess.DEVNULL, stdout=out_write, stderr=out_write,
+                pass_fds=(req_read, resp_write), start_new_session=True, close_fds=True,
+            )
+        except OSError as error:
+            for fd in (req_read, resp_write, out_write, out_read, self.req_write, self.resp_read):
+                os.close(fd)
+            return self._fail("error", f"could not start a worker process: {error}")
+        finally:
+            if self.process is not None:
+                for fd in (req_read, resp_write, out_write):
+                    os.close(fd)
         self.drain = OutputDrain(out_read)
         self.drain.start()
         try:
@@ -301,7 +311,7 @@ class Worker:
                 pass
             self.process.wait()
             kill_token_holders(self.token)
-            self.drain.join(timeout=2.0)
+            self.drain.join(timeout=0.5)
             try:
                 os.close(self.drain.fd)
             except OSError:

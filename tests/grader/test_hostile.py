@@ -147,3 +147,12 @@ def test_student_code_cannot_read_solutions_or_hidden_checks_nor_write_outside(t
     verdicts = grade(parent, ["tanh.forward"])
     assert verdicts["tanh.forward"].status == "passed", verdicts["tanh.forward"].message
     assert not outside.exists()
+
+
+def test_oversized_package_is_an_error_not_a_crash(tmp_path):
+    parent = apply(Variant("big", "", ()), tmp_path)
+    (parent / "nnlib" / "padding.py").write_text("#" * (21 * 2**20))
+    (parent / "nnlib" / "secret.py").symlink_to("/etc/hostname")
+    verdicts = grade(parent, ["relu.forward"])
+    assert verdicts["relu.forward"].status == "error"
+    assert "copy" in verdicts["relu.forward"].message
