@@ -11,6 +11,7 @@ message says what and where.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -32,9 +33,20 @@ def find_workspace(start: Path) -> Path:
 
 
 def lesson_notebook(workspace: Path, lesson: str) -> Path:
-    """``lessons/NN_*.ipynb`` of ``lesson``; ``SubmissionError`` when absent or ambiguous."""
+    """The lesson's notebook.
+
+    That is ``lessons/NN_*.ipynb`` (the bundle), else ``lessonNN/NN_*.ipynb`` (fetched
+    from nbgrader's exchange) in the workspace or the current folder.
+
+    Raises:
+        SubmissionError: when absent or ambiguous.
+    """
     number = lesson_number(lesson)
-    found = sorted((workspace / "lessons").glob(f"{number:02d}_*.ipynb"))
+    found = []
+    for folder in (workspace / "lessons", workspace / lesson, Path.cwd() / lesson):
+        found = sorted(folder.glob(f"{number:02d}_*.ipynb"))
+        if found:
+            break
     if not found:
         raise SubmissionError(
             f"expected the notebook of {lesson} at {workspace / 'lessons'}/{number:02d}_*.ipynb, "
@@ -58,13 +70,27 @@ def check_notebook(path: Path) -> None:
                               "with a list of cells")
 
 
+def package_parent(workspace: Path) -> Path:
+    """The folder holding the student's ``nnlib``.
+
+    That is the workspace's; or, when the workspace is not a bundle folder (no
+    ``lessons/``, e.g. a hub home with fetched ``lessonNN/`` folders), the installed one,
+    found without importing it (the editable install of the bundle is the student's copy).
+    """
+    if (workspace / "nnlib" / "__init__.py").is_file():
+        return workspace
+    spec = None if (workspace / "lessons").is_dir() else importlib.util.find_spec("nnlib")
+    if spec and spec.origin and Path(spec.origin).name == "__init__.py":
+        return Path(spec.origin).parent.parent
+    raise SubmissionError(f"expected your package at {workspace / 'nnlib'} (with "
+                          "__init__.py), found none; it is handed in with every lesson")
+
+
 def gather(workspace: Path, lesson: str) -> dict[str, Path]:
     """Submission-relative path -> file: the notebook and ``nnlib/**/*.py``."""
     notebook = lesson_notebook(workspace, lesson)
     check_notebook(notebook)
-    if not (workspace / "nnlib" / "__init__.py").is_file():
-        raise SubmissionError(f"expected your package at {workspace / 'nnlib'} (with "
-                              "__init__.py), found none; it is handed in with every lesson")
+    workspace = package_parent(workspace)
     files = {notebook.name: notebook}
     for path in sorted((workspace / "nnlib").rglob("*.py")):
         rel = path.relative_to(workspace).as_posix()
