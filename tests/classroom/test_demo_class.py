@@ -124,12 +124,13 @@ def test_feedback_shows_worker_verdicts(demo):
     assert "failed to run" in leaks.readable(failed)
 
 
+@pytest.mark.skipif(sandbox.level() == "scratch-only",
+                    reason="needs Linux and root for the kernel sandbox (docs/instructor.md)")
 def test_nothing_written_into_the_course_or_repository(demo):
     """Did no student code write a file into the course, the exchange or the repository?"""
     for folder in (demo.course, demo.exchange, ROOT):
         assert not list(folder.rglob("pwned*")), folder
     assert sha(demo.course / "source" / LESSON / students.LESSON) == demo.source_hash
-    assert not list(Path("/tmp").glob("nncourse-autograde-*")) or True  # others may run
 
 
 @pytest.mark.skipif(sandbox.level() != "namespace+nobody",
