@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 from nncourse.grader import feedback
-from nncourse.grader.engine import GraderError
+from nncourse.grader.errors import GraderError
+from nncourse.grader.registry import preload, select
+from nncourse.grader.sandbox import prelaunch
 
 
 class ChecksFailed(AssertionError):
@@ -130,7 +132,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Exit status 0 only when every check that ran passed."""
     try:
-        check(args.exercise, args.lesson, args.hidden, path=args.path, prefer_cwd=True)
+        parent = find_nnlib(args.path, prefer_cwd=True)
+        exercises = select(None if args.exercise is None else [args.exercise], args.lesson)
+        prelaunch(parent / "nnlib", preload(exercises))  # boots while we import numpy
+        check(args.exercise, args.lesson, args.hidden, path=parent)
     except ChecksFailed:
         return 1
     except (GraderError, KeyError) as error:

@@ -23,12 +23,10 @@ import numpy as np
 
 from nncourse.grader.checks.base import Call, Failure, Result, Variant, Verdict
 from nncourse.grader.checks.diagnose import hint
+from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import Exercise
-from nncourse.grader.sandbox import Answer, Limits, Worker
-
-
-class GraderError(RuntimeError):
-    """The grader itself cannot run (no reference, broken reference, missing data)."""
+from nncourse.grader.registry import preload as registry_preload
+from nncourse.grader.sandbox import Answer, Limits, Worker, take_prelaunched
 
 
 @dataclass
@@ -140,7 +138,10 @@ class Session:
         if self.worker is None or self.worker.failure is not None:
             if self.worker is not None:
                 self.worker.close()
-            self.worker = Worker(self.package, preload=self.preload, limits=self.limits)
+            self.worker = take_prelaunched(self.package, self.preload) \
+                if self.limits == Limits() else None
+            self.worker = self.worker or Worker(self.package, preload=self.preload,
+                                                limits=self.limits)
             failure = self.worker.start()
             if failure is not None:
                 self.start_failure = failure  # the import itself fails: same for all
@@ -154,15 +155,9 @@ class Session:
             self.worker.close()
 
 
-# nnlib submodules a worker imports before forking, by check module (the rest are
-# imported by ``nnlib/__init__.py`` itself)
-PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",)}
-
-
 def preload(planned: list[Planned]) -> tuple[str, ...]:
     """The submodules the workers should import once, for these exercises."""
-    names = {m for p in planned for m in PRELOAD.get(p.exercise.check.split(":")[0], ())}
-    return tuple(sorted(names))
+    return registry_preload([p.exercise for p in planned])
 
 
 def reference_results(package: Path, planned: list[Planned], out: dict) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from nncourse.grader import feedback
-from nncourse.grader.engine import GraderError
+from nncourse.grader.errors import GraderError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,9 @@ refuses every dtype that is not boolean, integer or floating point, so a worker 
 numbers and nothing else. A *frame* on a pipe is an 8-byte big-endian length followed by
 that many bytes.
 
-This module is imported on both sides; it needs only numpy and the standard library.
+This module is imported on both sides; it needs only numpy (imported when a message is
+packed or unpacked, so a worker can be launched before numpy loads) and the standard
+library.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import select
 import struct
 import time
 
-import numpy as np
-
 META = "__meta__"
 MAX_MESSAGE = 256 * 2**20  # bytes; a worker answer larger than this is refused
 NUMERIC_KINDS = "biuf"
@@ -29,16 +29,20 @@ class ProtocolError(RuntimeError):
     """A message that is malformed, too large, or holds a non-numeric array."""
 
 
-def encode(meta: dict, arrays: dict[str, np.ndarray] | None = None) -> bytes:
+def encode(meta: dict, arrays: dict | None = None) -> bytes:
     """Pack ``meta`` (JSON-serialisable) and ``arrays`` into one ``.npz`` byte string."""
+    import numpy as np
+
     buffer = io.BytesIO()
     header = np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8)
     np.savez(buffer, **{META: header}, **(arrays or {}))
     return buffer.getvalue()
 
 
-def decode(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+def decode(data: bytes) -> tuple[dict, dict]:
     """Unpack a message made by ``encode``; raise ``ProtocolError`` on anything else."""
+    import numpy as np
+
     if len(data) > MAX_MESSAGE:
         raise ProtocolError(f"expected a message of at most {MAX_MESSAGE} bytes, got {len(data)}")
     try:

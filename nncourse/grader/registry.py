@@ -27,11 +27,19 @@ class Exercise:
     depends: tuple[str, ...] = ()
     timeout: float = 5.0
 
+    @property
+    def preload(self) -> tuple[str, ...]:
+        """``nnlib`` submodules its worker imports up front (others come with ``nnlib``)."""
+        return PRELOAD.get(self.check.split(":")[0], ())
+
     def load_check(self):
         """The ``Check`` object of this exercise."""
         module, name = self.check.split(":")
         return getattr(importlib.import_module(f"nncourse.grader.checks.{module}"), name)
 
+
+# check module -> nnlib submodules not imported by ``nnlib/__init__.py`` that it needs
+PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",)}
 
 _TABLE = [
     # id, lesson, points, check, depends
@@ -100,3 +108,8 @@ def select(exercises=None, lesson: int | None = None) -> list[Exercise]:
                            f"{lessons}")
         return found
     return list(EXERCISES.values())
+
+
+def preload(exercises) -> tuple[str, ...]:
+    """The submodules a worker should import for these exercises, sorted."""
+    return tuple(sorted({m for e in exercises for m in e.preload}))

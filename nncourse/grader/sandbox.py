@@ -21,6 +21,7 @@ none (``error``, ``timeout``). Nothing here imports ``nnlib``.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -33,8 +34,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from nncourse.grader.protocol import ProtocolError, decode, encode, read_frame, write_frame
 
@@ -60,7 +59,7 @@ class Answer:
 
     status: str
     meta: dict = field(default_factory=dict)
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    arrays: dict = field(default_factory=dict)  # name -> numpy array
     message: str = ""
 
 
@@ -168,6 +167,11 @@ class Worker:
 
     def start(self) -> Answer | None:
         """Start the worker and import the package; an ``Answer`` says why that failed."""
+        failure = self.launch() if self.process is None and self.failure is None else None
+        return failure or self.failure or self.wait_ready()
+
+    def launch(self) -> Answer | None:
+        """Copy the package and spawn the worker process, without waiting for it."""
         self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-worker-"))
         site, work = self.scratch / "site", self.scratch / "work"
         work.mkdir()
@@ -201,6 +205,10 @@ class Worker:
                     os.close(fd)
         self.drain = OutputDrain(out_read)
         self.drain.start()
+        return None
+
+    def wait_ready(self) -> Answer | None:
+        """Wait until the worker has imported the package (or failed to)."""
         try:
             meta, _ = decode(read_frame(self.resp_read, time.monotonic()
                                         + self.limits.start_seconds, limit=1 << 20))
@@ -230,7 +238,7 @@ class Worker:
             return "still running"
         return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
 
-    def run(self, calls: list[dict], arrays: dict[str, np.ndarray], *,
+    def run(self, calls: list[dict], arrays: dict, *,
             timeout: float, cpu_seconds: int | None = None) -> Answer:
         """Run ``calls`` (see ``nncourse.grader.probes``) in a fresh child of the worker."""
         if self.failure is not None:
@@ -336,3 +344,24 @@ def kill_token_holders_except(token: str, keep: int) -> None:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+PRELAUNCHED: dict[tuple, Worker] = {}
+
+
+def prelaunch(package: Path, preload: tuple[str, ...]) -> None:
+    """Spawn a worker now, so that it boots while this process imports and plans.
+
+    ``take_prelaunched`` hands it to the engine; one never taken is closed at exit.
+    """
+    key = (str(Path(package).resolve()), tuple(preload))
+    if key not in PRELAUNCHED:
+        worker = Worker(Path(package), preload=preload)
+        if worker.launch() is None:
+            PRELAUNCHED[key] = worker
+            atexit.register(worker.close)
+
+
+def take_prelaunched(package: Path, preload: tuple[str, ...]) -> Worker | None:
+    """The worker ``prelaunch`` started for this package, if any (each is taken once)."""
+    return PRELAUNCHED.pop((str(Path(package).resolve()), tuple(preload)), None)
