@@ -112,6 +112,19 @@ def nnlib_step(sizes, batch: int, dtype, steps: int, seed: int = 0) -> float:
     return (clock() - start) / steps
 
 
+def nnlib_page_faults(sizes, batch: int, dtype, steps: int = 50, seed: int = 0) -> float:
+    """Minor page faults per nnlib training step (memory the allocator gave back and takes
+    again from the kernel), after a few warm-up steps; 0 on systems without ``resource``."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    nnlib_step(sizes, batch, dtype, 5, seed)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    nnlib_step(sizes, batch, dtype, steps, seed)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+
+
 def gemm_step(sizes, batch: int, dtype, steps: int, seed: int = 0) -> float:
     """Seconds per step of the matrix products alone: the BLAS limit of one step.
 

@@ -86,6 +86,7 @@ def machine_info(threads: int, openblas_env: dict, nnlib_path) -> dict:
         "thread_pools": thread_pools(),
         "versions": versions(),
         "openblas_env": openblas_env,
+        "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
         "nnlib": str(nnlib_path.parent),
         "platform": platform.platform(),
     }

@@ -65,6 +65,7 @@ def machine_section(m: dict) -> str:
         ["loaded BLAS/OpenMP", pools or "threadpoolctl not installed"],
         ["OpenBLAS hints", f"{m['openblas_env']['at_start']}, unset for the run: "
                            f"{m['openblas_env']['unset_for_this_run']}"],
+        ["glibc malloc settings", str(m.get("malloc_env") or "defaults")],
     ]
     return table(["what", "value"], rows)
 
@@ -104,9 +105,10 @@ def step_section(r: dict) -> str:
             torch = res.get("torch", {}).get("ms")
             rows.append([case, dtype, fmt(res["gemm"]["ms"], ".3f"), fmt(res["nnlib"]["ms"], ".3f"),
                          fmt(res["nnlib_over_gemm"], ".2f"), fmt(torch, ".3f"),
-                         fmt(res.get("torch_over_gemm"), ".2f")])
+                         fmt(res.get("torch_over_gemm"), ".2f"),
+                         fmt(res.get("nnlib_page_faults_per_step"), ".0f")])
     return table(["shapes", "dtype", "GEMM-only ms", "nnlib step ms", "nnlib / GEMM",
-                  "PyTorch step ms", "PyTorch / GEMM"], rows)
+                  "PyTorch step ms", "PyTorch / GEMM", "nnlib page faults / step"], rows)
 
 
 def goals_section(r: dict) -> str:
@@ -181,6 +183,29 @@ def analysis_section(r: dict) -> str:
             f"with no overhead at all nnlib would reach only {floor / sk:.2f}. scikit-learn "
             "does one product fewer per step (it never computes the gradient of the input "
             "images), which nnlib's module contract (every `backward` returns `dx`) requires.")
+    prof = r.get("profile")
+    if prof:
+        files = prof["by_file_pct"]
+        rest = {k: v for k, v in files.items() if k != "nnlib/layers.py"}
+        lines.append(
+            f"- The profile below puts {files.get('nnlib/layers.py', 0):.0f}% of training in "
+            "`layers.py`, nearly all of it the matrix products inside `Linear`. The rest is "
+            "spread thin: " + ", ".join(f"{k} {v:.0f}%" for k, v in rest.items() if v >= 1)
+            + ". The optimiser's share is memory traffic (momentum, update: four passes over "
+            "every parameter per step), the others are a few dozen small numpy calls per step "
+            "at a few microseconds each. No single change removes more than a few percent; "
+            "two candidates were timed with `benchmarks/ab.py` (a preallocated buffer for the "
+            "SGD update, the loss mean without `np.mean`) and moved nothing beyond the noise.")
+    lines.append(
+        "- Page faults. glibc hands freed blocks of 128 KiB and more back to the kernel "
+        "(mmap threshold, heap trimming; both thresholds adapt to the process's history), "
+        "and the next temporary of that size faults its pages in again: in a fresh process "
+        "that does nothing but capstone steps, about 100 (float32) and 240 (float64) minor "
+        "faults per step, a fifth of the step. `MALLOC_TOP_PAD_=67108864` removes them "
+        "(`python benchmarks/ab.py solutions --b-env MALLOC_TOP_PAD_=67108864`). Once a "
+        "process has done other work the thresholds have grown and the faults are gone, as "
+        "in this run (last column of the step table); they explain why a float64 step can "
+        "time 1.8 ms in one process and 2.3 ms in another.")
     big = r["step"]["large"]["float32"]
     if "torch" in big:
         lines.append(

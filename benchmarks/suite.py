@@ -147,12 +147,14 @@ def run_steps(plan: Plan, say) -> dict:
             runs = interleave(tasks, plan.repeats)
             res = {k: summarise(r, 1) for k, r in runs.items()}
             res["nnlib_over_gemm"] = res["nnlib"]["ms"] / res["gemm"]["ms"]
+            res["nnlib_page_faults_per_step"] = c.nnlib_page_faults(sizes, 128, dtype)
             if "torch" in res:
                 res["torch_over_gemm"] = res["torch"]["ms"] / res["gemm"]["ms"]
             out[case][dtype] = res
             say(f"step {case} {dtype} ms: " + ", ".join(
                 f"{k} {v['ms']:.3f}" for k, v in res.items() if isinstance(v, dict))
-                + f", nnlib/gemm {res['nnlib_over_gemm']:.2f}")
+                + f", nnlib/gemm {res['nnlib_over_gemm']:.2f}, "
+                f"page faults/step {res['nnlib_page_faults_per_step']:.0f}")
     return out
 
 
