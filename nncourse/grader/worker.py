@@ -32,11 +32,29 @@ def limit_resources(config: dict) -> None:
     cpu = int(config["cpu_seconds"])
     limits = [(resource.RLIMIT_AS, memory, memory), (resource.RLIMIT_FSIZE, size, size),
               (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_CPU, cpu, cpu + 1)]
+    if hasattr(os, "getuid") and os.getuid() != 0 and os.path.isdir("/proc"):
+        # a fork bomb stops at a few hundred processes (root ignores RLIMIT_NPROC)
+        room = user_processes(os.getuid()) + 256
+        limits.append((resource.RLIMIT_NPROC, room, room))
     for which, soft, hard in limits:
         try:
             resource.setrlimit(which, (soft, hard))
         except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS: the other limits still hold
             pass
+
+
+def user_processes(uid: int) -> int:
+    """How many processes (threads count for RLIMIT_NPROC too) the user runs now."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                fields = dict(line.split(b":", 1) for line in handle if b":" in line)
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields.get(b"Threads", b"1").strip() or 1)
+        except (OSError, ValueError, KeyError):
+            continue
+    return count
 
 
 def short_error(error: BaseException, limit: int = 1500) -> str:
