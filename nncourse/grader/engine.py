@@ -223,17 +223,13 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     Returns:
         ``(exercise, verdict)`` pairs in the order of ``exercises``.
     """
-    planned = [plan(e, hidden, {"datasets": datasets}) for e in exercises]
-    want_all: dict = {}
-    thread, keys = None, {}
-    if reference is not None:
-        version = source_hash(reference)
-        keys = {p.exercise.id: (version, p.exercise.id, digest(p.calls)) for p in planned}
-        missing = [p for p in planned if keys[p.exercise.id] not in REFERENCE_CACHE]
-        if missing:
-            thread = threading.Thread(target=reference_results,
-                                      args=(reference, missing, want_all), daemon=True)
-            thread.start()
+    planned, verdicts = [], {}
+    for exercise in exercises:
+        try:
+            planned.append(plan(exercise, hidden, {"datasets": datasets}))
+        except Failure as failure:  # e.g. the capstone's data set is missing
+            verdicts[exercise.id] = failure.verdict
+    reference_run = ReferenceRun(reference, planned)
     got_all: dict[str, Answer] = {}
     session = Session(package, preload(planned), limits or Limits())
     try:
@@ -241,37 +237,55 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
             got_all[p.exercise.id] = session.run(p.calls, timeout=timeout or p.exercise.timeout)
     finally:
         session.close()
-    if thread is not None:
-        thread.join()
-        if "error" in want_all:
-            raise GraderError(want_all["error"])
-        if len(REFERENCE_CACHE) > 500:
-            REFERENCE_CACHE.clear()
-        REFERENCE_CACHE.update({keys[i]: r for i, r in want_all.items()})
-    want_all = {i: REFERENCE_CACHE[key] for i, key in keys.items()}
-    verdicts = []
+    want_all = reference_run.results()
     for p in planned:
-        answer = got_all[p.exercise.id]
-        if answer.status != "ok":
-            verdicts.append((p.exercise, Verdict(answer.status, answer.message)))
-            continue
-        try:
-            got = unpack(answer, len(p.calls))
-        except ValueError as error:
-            verdicts.append((p.exercise, Verdict("error", f"unusable answer: {error}")))
-            continue
-        if reference is not None:
-            want = want_all.get(p.exercise.id)
-        else:
-            want = stored_results(stored, p)
-            if want is None and any(c.want for c in p.calls):
-                verdicts.append((p.exercise, Verdict(
-                    "error", "the stored expected values of this check are missing or out of "
-                    "date (nncourse/grader/public/); reinstall the course, or run "
-                    "'nncourse release' in the instructor repository")))
-                continue
-        verdicts.append((p.exercise, judge(p, got, want)))
-    return verdicts
+        want = want_all.get(p.exercise.id) if reference is not None else stored_results(stored, p)
+        verdicts[p.exercise.id] = verdict_of(p, got_all[p.exercise.id], want,
+                                             stored_missing=reference is None and want is None)
+    return [(e, verdicts[e.id]) for e in exercises]
+
+
+class ReferenceRun:
+    """The reference's results for some plans: from the cache, or a worker in a thread."""
+
+    def __init__(self, reference: Path | None, planned: list[Planned]) -> None:
+        self.thread, self.keys, self.out = None, {}, {}
+        if reference is None:
+            return
+        version = source_hash(reference)
+        self.keys = {p.exercise.id: (version, p.exercise.id, digest(p.calls)) for p in planned}
+        missing = [p for p in planned if self.keys[p.exercise.id] not in REFERENCE_CACHE]
+        if missing:
+            self.thread = threading.Thread(target=reference_results,
+                                           args=(reference, missing, self.out), daemon=True)
+            self.thread.start()
+
+    def results(self) -> dict[str, list[Result]]:
+        """Wait for the reference; ``GraderError`` if it failed."""
+        if self.thread is not None:
+            self.thread.join()
+            if "error" in self.out:
+                raise GraderError(self.out["error"])
+            if len(REFERENCE_CACHE) > 500:
+                REFERENCE_CACHE.clear()
+            REFERENCE_CACHE.update({self.keys[i]: r for i, r in self.out.items()})
+        return {i: REFERENCE_CACHE[key] for i, key in self.keys.items()}
+
+
+def verdict_of(p: Planned, answer: Answer, want: list[Result] | None, *,
+               stored_missing: bool) -> Verdict:
+    """The verdict of one exercise from the worker's answer and the expected results."""
+    if answer.status != "ok":
+        return Verdict(answer.status, answer.message)
+    try:
+        got = unpack(answer, len(p.calls))
+    except ValueError as error:
+        return Verdict("error", f"unusable answer: {error}")
+    if stored_missing and any(c.want for c in p.calls):
+        return Verdict("error", "the stored expected values of this check are missing or out "
+                       "of date (nncourse/grader/public/); reinstall the course, or run "
+                       "'nncourse release' in the instructor repository")
+    return judge(p, got, want)
 
 
 def stored_results(stored: dict | None, p: Planned) -> list[Result] | None:

@@ -148,3 +148,13 @@ def test_student_bundle_runs_public_checks_and_refuses_hidden(monkeypatch):
     assert report["public_only"] and report["score"] == report["max_score"]
     with pytest.raises(engine.GraderError, match="reference|hidden"):
         api.grade_package(ROOT / "solutions", exercises=["sgd.step"], hidden=True)
+
+
+def test_missing_digits_data_is_an_error_verdict_not_a_crash():
+    from nncourse.grader.engine import run_exercises
+    from nncourse.grader.registry import select
+
+    verdicts = run_exercises(ROOT / "solutions" / "nnlib", select(["capstone.digits"]),
+                             hidden=False, reference=ROOT / "solutions" / "nnlib", datasets=None)
+    assert [(e.id, v.status) for e, v in verdicts] == [("capstone.digits", "error")]
+    assert "digits" in verdicts[0][1].message
