@@ -156,3 +156,17 @@ def test_oversized_package_is_an_error_not_a_crash(tmp_path):
     verdicts = grade(parent, ["relu.forward"])
     assert verdicts["relu.forward"].status == "error"
     assert "copy" in verdicts["relu.forward"].message
+
+
+def test_a_hang_in_shared_code_shortens_the_later_limits(tmp_path, monkeypatch):
+    from nncourse.grader import engine
+
+    monkeypatch.setattr(engine, "TIMEOUTS_BEFORE_HURRY", 1)
+    monkeypatch.setattr(engine, "HURRIED_TIMEOUT", 0.5)
+    parent = hostile(tmp_path, "layers.py", '    arr = np.asarray(x)\n',
+                     '    arr = np.asarray(x)\n    while True:\n        pass\n')
+    exercises = ["relu.forward", "tanh.forward", "sigmoid.forward", "leaky_relu.forward"]
+    start = time.monotonic()
+    verdicts = grade(parent, exercises, timeout=3.0)
+    assert {v.status for v in verdicts.values()} == {"timeout"}
+    assert time.monotonic() - start < 3.0 + 3 * 1.0 + 2.5  # not 4 x 3 s
