@@ -34,15 +34,6 @@ class Demo:
     source_hash: str
 
 
-def run_cli(capsys, *argv) -> tuple[int, str]:
-    """``nncourse ARGV`` in this process; (exit status, stdout + stderr)."""
-    from nncourse.cli import main
-
-    status = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return status, captured.out + captured.err
-
-
 def read_csv(text: str) -> dict[tuple[str, str], dict]:
     """Export rows by (student, lesson)."""
     return {(r["student"], r["lesson"]): r for r in csv.DictReader(io.StringIO(text))}
