@@ -1,8 +1,8 @@
 """The ``nncourse`` command line: one sub-command per verb, declared as data.
 
 Each entry of ``COMMANDS`` names the module that implements a verb. That module has
-``add_arguments(parser)`` and ``run(args) -> int`` (the exit status). Modules are imported
-only when their verb runs, so ``nncourse check`` on a student's machine never loads the
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit status). Only the module of the
+verb being run is imported, so ``nncourse check`` starts fast and never loads the
 instructor's tooling.
 """
 
@@ -30,37 +30,49 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser(available: dict[str, object]) -> argparse.ArgumentParser:
-    """The argument parser for the verbs whose modules are installed."""
+def load(verb: str):
+    """The module implementing ``verb``, or None where this installation does not ship it."""
+    module_name = COMMANDS[verb][0]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and module_name.startswith(error.name):
+            return None  # e.g. instructor verbs in the student bundle
+        raise  # a real missing dependency, not an absent verb
+
+
+def build_parser(verb: str | None) -> argparse.ArgumentParser:
+    """The argument parser; only the module of ``verb`` is imported (start-up stays fast)."""
     parser = argparse.ArgumentParser(
         prog="nncourse",
         description="Course tooling for nnlib: check, submit, release, grade.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for verb, module in available.items():
-        _, help_text = COMMANDS[verb]
-        verb_parser = sub.add_parser(verb, help=help_text, description=help_text)
-        module.add_arguments(verb_parser)
-        verb_parser.set_defaults(run=module.run)
+    for name, (_, help_text) in COMMANDS.items():
+        verb_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == verb:
+            module = load(name)
+            if module is None:
+                verb_parser.set_defaults(run=lambda args: unavailable(args.command))
+            else:
+                module.add_arguments(verb_parser)
+                verb_parser.set_defaults(run=module.run)
     return parser
 
 
-def installed_commands() -> dict[str, object]:
-    """The verbs whose modules import here (the student bundle ships only some)."""
-    available = {}
-    for verb, (module_name, _) in COMMANDS.items():
-        try:
-            available[verb] = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name and not module_name.startswith(error.name):
-                raise  # a real missing dependency, not an absent verb
-    return available
+def unavailable(verb: str) -> int:
+    """Say clearly that a verb is not part of this installation."""
+    print(f"nncourse {verb}: not available in this installation (instructor tooling is not "
+          "part of the student bundle)", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nncourse`` console script."""
-    parser = build_parser(installed_commands())
+    argv = sys.argv[1:] if argv is None else argv
+    verb = next((arg for arg in argv if not arg.startswith("-")), None)
+    parser = build_parser(verb if verb in COMMANDS else None)
     args = parser.parse_args(argv)
     return int(args.run(args) or 0)
 

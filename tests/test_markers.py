@@ -52,7 +52,9 @@ def test_stub_raises_naming_the_exercise():
 
 
 def test_two_regions_in_one_file_keep_their_order_and_ids():
-    text = SOURCE + "def g():\n    ### BEGIN SOLUTION relu.backward\n    return 2\n    ### END SOLUTION\n"
+    text = SOURCE + (
+        "def g():\n    ### BEGIN SOLUTION relu.backward\n    return 2\n    ### END SOLUTION\n"
+    )
     regions = find_regions(text)
     assert [(r.exercise, r.begin, r.end) for r in regions] == [
         ("linear.forward", 5, 8), ("relu.backward", 13, 15)

@@ -85,7 +85,7 @@ def in_notebook() -> bool:
 
 def check(exercise: str | None = None, lesson: int | None = None, hidden: bool = False, *,
           path: Path | None = None, display: bool = True,
-          prefer_cwd: bool = False) -> CheckResult:
+          prefer_cwd: bool = False) -> CheckResult | None:
     """Run the public checks (or, on the instructor's machine, all) and show the verdicts.
 
     Args:
@@ -97,7 +97,8 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
         prefer_cwd: look for ``./nnlib`` before asking the import system (command line).
 
     Returns:
-        The ``CheckResult`` when everything passed.
+        The ``CheckResult`` when everything passed; ``None`` when it was already shown in
+        a notebook, so that the cell does not show the same table a second time.
 
     Raises:
         ChecksFailed: an ``AssertionError`` when a check failed or is not implemented.
@@ -108,15 +109,15 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
     report = grade_package(parent, exercises=None if exercise is None else [exercise],
                            lesson=lesson, hidden=hidden, stored_only=not hidden)
     result = CheckResult(report, parent / "nnlib")
-    if display:
-        if in_notebook():
-            from IPython.display import display as show
-            show(result)
-        else:
-            print(result)
+    shown_in_notebook = display and in_notebook()
+    if shown_in_notebook:
+        from IPython.display import display as show
+        show(result)
+    elif display:
+        print(result)
     if not result.passed:
         raise ChecksFailed(result)
-    return result
+    return None if shown_in_notebook else result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
