@@ -191,11 +191,18 @@ def analysis_section(r: dict) -> str:
             f"- The profile below puts {files.get('nnlib/layers.py', 0):.0f}% of training in "
             "`layers.py`, nearly all of it the matrix products inside `Linear`. The rest is "
             "spread thin: " + ", ".join(f"{k} {v:.0f}%" for k, v in rest.items() if v >= 1)
-            + ". The optimiser's share is memory traffic (momentum, update: four passes over "
+            + " (a sampler over-counts the training loop: timed directly, shuffling and "
+            "gathering the batches cost about 1.5% of an epoch and `fit`'s bookkeeping about "
+            "2%). The optimiser's share is memory traffic (momentum, update: four passes over "
             "every parameter per step), the others are a few dozen small numpy calls per step "
             "at a few microseconds each. No single change removes more than a few percent; "
             "two candidates were timed with `benchmarks/ab.py` (a preallocated buffer for the "
             "SGD update, the loss mean without `np.mean`) and moved nothing beyond the noise.")
+    most = max(res.get("nnlib_page_faults_per_step", 0) for by_dtype in r["step"].values()
+               for res in by_dtype.values())
+    faults = ("as in this run: see the last column of the step table" if most < 1 else
+              f"not in this run, which saw up to {most:.0f} per step: last column of the step "
+              "table")
     lines.append(
         "- Page faults. glibc hands freed blocks of 128 KiB and more back to the kernel "
         "(mmap threshold, heap trimming; both thresholds adapt to the process's history), "
@@ -203,9 +210,9 @@ def analysis_section(r: dict) -> str:
         "that does nothing but capstone steps, about 100 (float32) and 240 (float64) minor "
         "faults per step, a fifth of the step. `MALLOC_TOP_PAD_=67108864` removes them "
         "(`python benchmarks/ab.py solutions --b-env MALLOC_TOP_PAD_=67108864`). Once a "
-        "process has done other work the thresholds have grown and the faults are gone, as "
-        "in this run (last column of the step table); they explain why a float64 step can "
-        "time 1.8 ms in one process and 2.3 ms in another.")
+        "process has done other work the thresholds have grown and the faults are gone "
+        f"({faults}); they explain why a float64 step can time 1.8 ms in one process and "
+        "2.3 ms in another.")
     big = r["step"]["large"]["float32"]
     if "torch" in big:
         lines.append(
