@@ -151,10 +151,12 @@ def fixed_order_batches(order, sizes):
     return batches
 
 
-def numgrad_functions(c):
-    """The functions handed to ``numerical_gradient``: an array one and a scalar one.
+def numgrad_functions(c, x_given):
+    """The functions handed to ``numerical_gradient``.
 
-    ``array(x) = sin(x) * c + x**2`` (shape of x); ``scalar(x) = sum(x**3 * c)``.
+    ``array(x) = sin(x) * c + x**2`` (shape of x); ``scalar(x) = sum(x**3 * c)``;
+    ``closure`` is ``scalar`` of ``x_given`` read from the enclosing scope, ignoring its
+    argument, as ``check_module`` uses it: only an in-place perturbation of ``x`` is seen.
     """
     def array(x):
         array.calls += 1
@@ -164,5 +166,9 @@ def numgrad_functions(c):
         scalar.calls += 1
         return float(np.sum(x**3 * c))
 
-    array.calls = scalar.calls = 0
-    return {"array": array, "scalar": scalar}
+    def closure(_ignored):
+        closure.calls += 1
+        return float(np.sum(x_given**3 * c))
+
+    array.calls = scalar.calls = closure.calls = 0
+    return {"array": array, "scalar": scalar, "closure": closure}

@@ -3,7 +3,9 @@
 ``numerical_gradient`` is run on grader-owned functions whose gradients are known in
 closed form: ``f(x) = sin(x) * c + x**2`` with an upstream ``dout`` (gradient
 ``dout * (cos(x) * c + 2 x)``) and the scalar ``f(x) = sum(x**3 * c)`` (gradient
-``3 x**2 c``), on a 2-D and a 1-D ``x``. Central differences with ``h = 1e-5`` agree to
+``3 x**2 c``), on a 2-D and a 1-D ``x``, and the same scalar function reading ``x`` from
+its enclosing scope (as ``check_module`` does), which only an in-place perturbation of
+``x`` reaches. Central differences with ``h = 1e-5`` agree to
 about ``1e-9``; one-sided differences only to about ``1e-5``, which is named. ``x`` must
 be unchanged afterwards. ``rel_error`` is compared with the reference on a few pairs,
 including two zero arrays (0, not NaN).
@@ -30,7 +32,8 @@ class NumericalGradient(Check):
         x, c, dout = (rng.standard_normal(shape) for _ in range(3))
         x1, c1 = rng.standard_normal(variant["d"] + 1), rng.standard_normal(variant["d"] + 1)
         return [Call("numerical_gradient", {"kind": "array"}, {"x": x, "c": c, "dout": dout}),
-                Call("numerical_gradient", {"kind": "scalar"}, {"x": x1, "c": c1})]
+                Call("numerical_gradient", {"kind": "scalar"}, {"x": x1, "c": c1}),
+                Call("numerical_gradient", {"kind": "closure"}, {"x": x1, "c": c1})]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -40,9 +43,14 @@ class NumericalGradient(Check):
             if "dout" in call.inputs:
                 expected = call.inputs["dout"] * (np.cos(x) * c + 2 * x)
                 what = "numerical_gradient(f, x, dout=dout) for f(x) = sin(x) * c + x**2"
-            else:
+            elif call.args["kind"] == "scalar":
                 expected = 3 * x**2 * c
                 what = "numerical_gradient(f, x) for the scalar f(x) = sum(x**3 * c)"
+            else:
+                expected = 3 * x**2 * c
+                what = ("numerical_gradient(f, x) for an f that reads x from its enclosing "
+                        "scope (as check_module does); perturb the entries of x itself, in "
+                        "place, not a copy")
             grad = result["grad"]
             nm.check_shape(grad, x.shape, what)
             if not nm.close(grad, expected, rtol=1e-7, atol=1e-9):

@@ -138,6 +138,11 @@ BUGS = [
         "forward_difference"),
     bug("numerical gradient leaves x perturbed", "gradcheck.numerical_gradient", G,
         "        x[i] = old\n        grad[i] =", "        grad[i] =", "mutated_input"),
+    bug("numerical gradient perturbs a copy of x", "gradcheck.numerical_gradient", G,
+        "        x[i] = old + h\n        f_plus = scalar(f(x))\n        x[i] = old - h\n"
+        "        f_minus = scalar(f(x))\n",
+        "        xp = x.copy()\n        xp[i] = old + h\n        f_plus = scalar(f(xp))\n"
+        "        xp[i] = old - h\n        f_minus = scalar(f(xp))\n"),
     bug("rel_error divides 0 by 0", "gradcheck.rel_error", G,
         "scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)",
         "scale = np.linalg.norm(a) + np.linalg.norm(b)"),
