@@ -14,8 +14,10 @@ nbgrader signals (interrupt on timeout, kill at shutdown) is the kernel's own:
    empty read-only tmpfs is mounted over the course folder, over the whole instructor
    repository (``.git`` and ``solutions/`` included) except the ``nncourse`` package and a
    Python environment that lives inside it, and over ``nncourse/grader/hidden``.
-3. **Unprivileged user** (Linux, root): groups cleared, uid/gid 65534 (``nobody``),
-   ``no_new_privs``; limits on address space, file size, processes and core dumps.
+3. **Unprivileged user** (Linux, root): groups cleared, a uid/gid of the kernel's own
+   (``kernel_uid``: 200000 + PID mod 100000, no account, owns nothing but the scratch
+   copy, so parallel kernels cannot read each other either), ``no_new_privs``; limits
+   on address space, file size, processes and core dumps.
 4. Elsewhere (not root, macOS, Windows) only step 1 and the limits apply: the notebook runs
    away from the course folder but with the grader's rights. ``docs/instructor.md`` says so.
 
@@ -36,7 +38,8 @@ import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "nncourse-sandbox"
-NOBODY = 65534
+FIRST_UID = 200000  # kernel uids: FIRST_UID + pid % UID_RANGE, no passwd entry, no files
+UID_RANGE = 100000
 PR_SET_NO_NEW_PRIVS = 38
 LIMITS = {  # resource name -> soft and hard limit
     "RLIMIT_AS": 6 * 2**30,
@@ -69,7 +72,8 @@ def install_kernelspec(course_private: Path, course_root: Path, repo: Path) -> P
 def level() -> str:
     """What this machine isolates: ``"namespace+nobody"``, ``"nobody"`` or ``"scratch-only"``.
 
-    ``"nobody"`` (no mount namespace) needs an interpreter that user 65534 can run.
+    ``"nobody"`` (an unprivileged uid, no mount namespace) needs an interpreter that
+    other users can run.
     """
     if not sys.platform.startswith("linux") or os.geteuid() != 0:
         return "scratch-only"
@@ -183,11 +187,20 @@ def hide_paths(hide: list[Path], keep: list[Path], staging: Path) -> None:
         mount("-t", "tmpfs", "-o", "size=4k,mode=0,ro", "nncourse-hidden", str(path))
 
 
-def drop_privileges() -> None:
-    """Become ``nobody`` with no groups and ``no_new_privs`` (Linux, root only)."""
+def kernel_uid() -> int:
+    """An unprivileged uid of this kernel's own.
+
+    Kernels graded at the same time (``--jobs``) get different uids (their PIDs differ),
+    so one cannot read another's scratch folder or ``/proc/PID`` entries.
+    """
+    return FIRST_UID + os.getpid() % UID_RANGE
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid`` (group the same) with no groups and ``no_new_privs`` (Linux, root)."""
     os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
@@ -230,7 +243,7 @@ def launch(args: argparse.Namespace) -> None:
     if mode == "scratch-only":
         set_limits()
         exec_kernel(scratch)
-    chown_tree(scratch, NOBODY)
+    chown_tree(scratch, kernel_uid())  # the PID stays the same through every exec
     os.chmod(scratch, 0o700)
     stage2 = [sys.executable, "-m", "nncourse.classroom.sandbox", "--stage2", str(scratch),
               "--course", args.course, "--repo", args.repo, "-f", args.f]
@@ -250,7 +263,7 @@ def confine(args: argparse.Namespace) -> None:
         except OSError as error:
             print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
     set_limits()
-    drop_privileges()
+    drop_privileges(kernel_uid())
     exec_kernel(scratch)
 
 
