@@ -54,6 +54,13 @@ for secret in ["{repo}/solutions/nnlib/losses.py", "{course}/gradebook.db"]:
         found.append(open(secret, errors="replace").read())
     except OSError as error:
         print("could not read", secret, type(error).__name__)
+for pid in os.listdir("/proc"):  # other kernels, nbgrader, the grader: their folders
+    if pid.isdigit() and int(pid) != os.getpid():
+        try:
+            os.listdir(f"/proc/{{pid}}/cwd")
+            print("LEAK: could list the folder of process", pid)
+        except OSError:
+            pass
 print("\\n".join(found))
 """
 

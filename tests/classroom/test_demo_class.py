@@ -140,7 +140,7 @@ def test_student_code_could_not_read_secrets(demo):
     nb = json.loads((demo.course / "autograded" / "s11-reads-hidden" / LESSON /
                      students.LESSON).read_text())
     text = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
-    assert "### BEGIN" not in text and "hidden=True" not in text
+    assert "### BEGIN" not in text and "hidden=True" not in text and "LEAK" not in text
     assert "could not read" in text and "gradebook.db" in text
     assert len(re.findall("could not write", text)) == 4
 
