@@ -96,18 +96,26 @@ def library_secrets(solutions_nnlib: Path) -> list[Secret]:
     return found
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
 def hidden_secrets(hidden: Path) -> list[Secret]:
-    """Every non-trivial line of every file under the grader's hidden folder."""
-    found = []
+    """Every hidden-only line of the grader's hidden folder.
+
+    A line counts when it is long enough (20 characters) and appears in no file of the
+    ``nncourse`` package outside ``hidden/`` (a helper call shared with the public checks
+    is not a secret, and must not block a bundle).
+    """
     if not hidden.is_dir():
-        return found
-    for path in sorted(p for p in hidden.rglob("*") if p.is_file()):
-        if "__pycache__" in path.parts:
-            continue
+        return []
+    public = {normalise(line) for path in _files(hidden.parents[1])
+              if not path.is_relative_to(hidden) for line in readable(path).splitlines()}
+    found = []
+    for path in _files(hidden):
         for number, line in enumerate(readable(path).splitlines(), start=1):
             text = normalise(line)
-            if len(text) >= max(MIN_LENGTH, 20) and not text.startswith(("#", '"""', "import ",
-                                                                          "from ")):
+            if len(text) >= max(MIN_LENGTH, 20) and text not in public:
                 found.append(Secret(f"grader/hidden/{path.name}:{number}", text))
     return found
 

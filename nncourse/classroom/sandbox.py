@@ -42,7 +42,7 @@ FIRST_UID = 200000  # kernel uids: FIRST_UID + pid % UID_RANGE, no passwd entry,
 UID_RANGE = 100000
 PR_SET_NO_NEW_PRIVS = 38
 LIMITS = {  # resource name -> soft and hard limit
-    "RLIMIT_AS": 6 * 2**30,
+    "RLIMIT_AS": 4 * 2**30,
     "RLIMIT_FSIZE": 256 * 2**20,
     "RLIMIT_NPROC": 512,
     "RLIMIT_CORE": 0,
