@@ -205,13 +205,19 @@ def drop_privileges(uid: int) -> None:
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
-def set_limits() -> None:
-    """Apply ``LIMITS`` where the platform has them."""
+def set_limits(own_uid: bool) -> None:
+    """Apply ``LIMITS`` where the platform has them.
+
+    The process limit counts every process of the uid, so it is set only when the kernel
+    has a uid of its own (not for the grader's user in ``scratch-only`` mode).
+    """
     try:
         import resource
     except ImportError:  # Windows
         return
     for name, value in LIMITS.items():
+        if name == "RLIMIT_NPROC" and not own_uid:
+            continue
         if hasattr(resource, name):
             try:
                 resource.setrlimit(getattr(resource, name), (value, value))
@@ -224,7 +230,11 @@ def exec_kernel(scratch: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NNCOURSE_", "JUPYTER_"))}
     env.update(HOME=str(scratch), IPYTHONDIR=str(scratch / ".ipython"),
                MPLCONFIGDIR=str(scratch / ".matplotlib"), TMPDIR=str(scratch),
-               JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"), MPLBACKEND="Agg")
+               JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"), MPLBACKEND="Agg",
+               # one BLAS thread and few malloc arenas: fair with --jobs, and the address
+               # space limit is not eaten by per-thread reservations on many-core graders
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MALLOC_ARENA_MAX="2")
     env.pop("PYTHONPATH", None)
     os.chdir(scratch)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(scratch / "connection.json"),
@@ -241,7 +251,7 @@ def launch(args: argparse.Namespace) -> None:
     shutil.copyfile(args.f, scratch / "connection.json")
     mode = level()
     if mode == "scratch-only":
-        set_limits()
+        set_limits(own_uid=False)
         exec_kernel(scratch)
     chown_tree(scratch, kernel_uid())  # the PID stays the same through every exec
     os.chmod(scratch, 0o700)
@@ -262,7 +272,7 @@ def confine(args: argparse.Namespace) -> None:
             hide_paths(hide, keep, scratch.parent / f".staging-{scratch.name}")
         except OSError as error:
             print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
-    set_limits()
+    set_limits(own_uid=True)
     drop_privileges(kernel_uid())
     exec_kernel(scratch)
 
