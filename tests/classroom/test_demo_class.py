@@ -24,8 +24,22 @@ def test_every_step_reports_success(demo):
     assert status == 1 and "unsafe path in zip" in text and "s12-evil" in text
     assert "collected 11 submission(s)" in text
     assert not (demo.course / "submitted" / "s12-evil").exists()
-    for step in ("autograde", "feedback", "export"):
+    for step in ("autograde", "export"):
         assert demo.outputs[step][0] == 0, demo.outputs[step][1]
+    status, text = demo.outputs["feedback"]
+    if sandbox.level() == "scratch-only":  # the cheat read the sources: its page is withheld
+        assert status == 2 and "s11-reads-hidden: feedback withheld" in text, text
+        assert text.count("feedback withheld") == text.count("s11-reads-hidden: feedback")
+    else:
+        assert status == 0, text
+
+
+def feedback_students(demo) -> list[str]:
+    """Who must get a page: everyone, but without the sandbox the source-reading cheat's
+    page holds hidden tests and is withheld."""
+    if sandbox.level() == "scratch-only":
+        return sorted(s for s in demo.expected if s != "s11-reads-hidden")
+    return sorted(demo.expected)
 
 
 @pytest.mark.parametrize("student", sorted(students.demo_class(ROOT, Path("/x"))))
@@ -99,7 +113,7 @@ def test_feedback_is_html_only_one_page_per_student(demo):
     """Does every student get one HTML page, and nothing else (no .py of anyone)?"""
     files = [p for p in feedback_pages(demo) if p.is_file()]
     assert all(p.suffix == ".html" for p in files), files
-    assert sorted(p.parts[-3] for p in files) == sorted(demo.expected)
+    assert sorted(p.parts[-3] for p in files) == feedback_students(demo)
 
 
 def test_feedback_has_no_hidden_tests_or_solutions(demo):
