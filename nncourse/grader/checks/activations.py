@@ -1,7 +1,7 @@
 """Checks of the activation modules: values, then gradients by finite differences.
 
-Forward: the output against the reference on random inputs (and, for the sigmoid, at
-+-800 where a naive ``exp`` overflows), the dtype kept for float32, the input unchanged.
+Forward: the output against the reference on random inputs (and, for the sigmoid and tanh,
+at +-800 where a naive ``exp`` overflows), the dtype kept for float32, the input unchanged.
 
 Backward: ``dx`` against central differences of the student's *own* forward along random
 directions and coordinates, for a random upstream gradient; inputs stay at least 0.1
@@ -43,7 +43,8 @@ def compare(got, want, what, variant, *, rtol=1e-7, atol=1e-12, inputs=(), n=Non
         text = f"{what} holds NaN or inf where the expected values are finite"
     if variant.public:
         text += ":\n" + nm.worst_entries(got, want)
-        text += "\n" + "\n".join(nm.show_array(k, v) for k, v in inputs)
+        if inputs:
+            text += "\n" + "\n".join(nm.show_array(k, v) for k, v in inputs)
     raise Failure(text, code)
 
 
@@ -56,7 +57,7 @@ class ActivationForward(Check):
         self.public = [SMALL]
 
     def inputs(self, variant):
-        """Inputs of one variant: random, extreme (sigmoid only), and float32."""
+        """Inputs of one variant: random, extreme (sigmoid and tanh), and float32."""
         rng = variant.rng()
         x = rng.standard_normal((variant["n"], variant["d"])) * 3.0
         out = [x]
@@ -84,7 +85,7 @@ class ActivationForward(Check):
                               "expected float32 (keep the input's dtype)")
             if self.extreme and i == 1 and not np.all(np.isfinite(y)):
                 raise Failure(f"{name}.forward gives NaN or inf at x = +-{self.extreme:g}: "
-                              f"got {np.array2string(y)}", "unstable_sigmoid")
+                              f"got {np.array2string(y)}", f"unstable_{name.lower()}")
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
@@ -141,7 +142,7 @@ class ActivationBackward(Check):
 
 
 SIGMOID_FORWARD = ActivationForward("activations.Sigmoid", extreme=800.0)
-TANH_FORWARD = ActivationForward("activations.Tanh")
+TANH_FORWARD = ActivationForward("activations.Tanh", extreme=800.0)
 RELU_FORWARD = ActivationForward("activations.ReLU")
 LEAKY_RELU_FORWARD = ActivationForward("activations.LeakyReLU", {"negative_slope": 0.1})
 SIGMOID_BACKWARD = ActivationBackward("activations.Sigmoid")

@@ -28,7 +28,8 @@ class OneHot(Check):
             no_mutation(result, ["y"], "one_hot")
             out = result["out"]
             if out.dtype.kind != "f":
-                raise Failure(f"one_hot returned dtype {out.dtype}; expected float64")
+                raise Failure(f"one_hot returned dtype {out.dtype}; expected float64 "
+                              "(np.zeros((N, C)) is float64 by default)")
             if want is not None:
                 compare(out, want[i]["out"], "one_hot(y" + "".join(
                     f", {k}={v}" for k, v in call.args["kwargs"].items()) + ")", variant,

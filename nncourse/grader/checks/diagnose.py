@@ -4,7 +4,7 @@
 *candidate* the check computed for a known bug (the gradient without the upstream
 factor, the derivative taken at the output, ...), then a constant ratio to the expected
 result: about -1 (sign), about N or 1/N (the batch size: a missing or doubled division),
-about 2 or 1/2. It returns a short stable code and a sentence for the student.
+about 1/2 or 2. It returns a short stable code and a sentence for the student.
 """
 
 from __future__ import annotations
@@ -17,11 +17,23 @@ HINTS = {
     "batch_scale": "the result is off by a factor of N (the batch size, or the number of "
                    "entries averaged): a missing or doubled division by N (mean versus sum)",
     "sign": "the result has the wrong sign (a - b instead of b - a, or a missing minus)",
-    "factor_two": "the result is off by a factor of 2 (the 2 of d(u**2)/du = 2u?)",
+    "factor_two": "the result is half the expected one: a factor 2 is missing (the 2 of "
+                  "d(u**2)/du = 2u?)",
+    "double": "the result is twice the expected one: a 2 too many, or a division by "
+              "something half as large as it should be (h instead of 2 h in a central "
+              "difference?)",
+    "rows_not_entries": "the result is M times the expected one for predictions of shape "
+                        "(N, M): the mean runs over all N*M entries (pred.size), not only "
+                        "over the N rows",
     "bias_not_summed": "the bias gradient is not summed over the batch: db = dout.sum(axis=0), "
                        "shape (M,)",
-    "no_upstream": "the upstream gradient dout is not multiplied in (chain rule: "
-                   "dx = dout * local derivative)",
+    "no_upstream": "the upstream gradient (dout, or dloss for a loss) is not multiplied "
+                   "in (chain rule: dx = dout * local derivative)",
+    "chain_dropped": "each module's backward must receive the gradient returned by the "
+                     "module after it (dout = module.backward(dout)), and the last one "
+                     "returned is dx",
+    "unstable_tanh": "overflow or NaN at large inputs: exp(x) overflows above x = 709; use "
+                     "np.tanh, or a form that never takes exp of a large positive number",
     "derivative_at_output": "the derivative is taken at the output instead of the input "
                             "(f'(f(x)) instead of f'(x))",
     "wrong_mask": "the mask comes from the wrong array (use the cached forward input x, "
@@ -50,11 +62,19 @@ HINTS = {
                  "which fan it uses",
     "forward_difference": "the estimate is only first-order accurate: use central "
                           "differences (f(x + h) - f(x - h)) / (2 h)",
+    "perturbed_copy": "f did not see the perturbation: change the entries of x itself, in "
+                      "place (x[i] = old + h), call f, and put x[i] back; do not perturb a "
+                      "copy",
     "step_order": "the training steps are in the wrong order (forward, loss, zero_grad, "
                   "backward, step)",
     "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
                        "smaller)",
     "wrong_order": "the modules are applied in the wrong order",
+    "broadcast_shapes": "two arrays of incompatible shapes meet in one operation; print "
+                        "their .shape. A reduction such as z.max(axis=1) drops that axis "
+                        "unless you pass keepdims=True",
+    "matmul_shapes": "the inner sizes of a matrix product differ; print the .shape of both "
+                     "operands (x of shape (N, D) @ W of shape (D, M) gives (N, M))",
 }
 
 
@@ -74,8 +94,10 @@ def ratio_code(got: np.ndarray, want: np.ndarray, n: int | None) -> str | None:
         return "sign"
     if n and n > 2 and (near(n) or near(1.0 / n) or near(-n) or near(-1.0 / n)):
         return "batch_scale"
-    if near(2.0) or near(0.5):
+    if near(0.5):
         return "factor_two"
+    if near(2.0):
+        return "double"
     return None
 
 

@@ -34,9 +34,11 @@ class InitCheck(Check):
         what = f"{self.name}({shape}, rng)"
         if w.shape != shape:
             raise Failure(f"{what} has shape {w.shape}, expected {shape}")
-        if w.dtype != np.float64 or not bool(result["float32"]):
-            raise Failure(f"{what}: expected float64 by default and float32 with "
-                          f"dtype=np.float32, got {w.dtype} by default")
+        if w.dtype != np.float64:
+            raise Failure(f"{what}: expected float64 by default, got {w.dtype}")
+        if not bool(result["float32"]):
+            raise Failure(f"{self.name}({shape}, rng, dtype=np.float32) did not return "
+                          "float32; pass dtype on (the normal helper takes it)")
         if not np.all(np.isfinite(w)):
             raise Failure(f"{what} holds NaN or inf")
         if np.ptp(w) == 0 or np.all(w == w[:, :1]):

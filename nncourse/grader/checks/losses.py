@@ -14,7 +14,7 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
-from nncourse.grader.checks.diagnose import diagnose, ratio_code
+from nncourse.grader.checks.diagnose import diagnose
 
 DLOSS = 0.7
 
@@ -40,6 +40,13 @@ def sce_cases(rng, n, m):
     extreme = rng.standard_normal((n, c)) * 1000.0
     return [(rng.standard_normal((n, c)) * 2.0, rng.integers(0, c, n)),
             (extreme, rng.integers(0, c, n))]
+
+
+def per_row(n_of, expected, pred) -> dict:
+    """The candidate of a mean over the N rows where the loss averages all N*M entries."""
+    if n_of is not size_of or np.ndim(pred) != 2 or np.shape(pred)[1] < 2:
+        return {}
+    return {"rows_not_entries": np.asarray(expected) * np.shape(pred)[1]}
 
 
 class LossForward(Check):
@@ -87,7 +94,8 @@ class LossForward(Check):
                 continue
             expected = float(want[i]["value"])
             if not nm.close(value, expected, 1e-7, 1e-10):
-                code = ratio_code(np.array([value]), np.array([expected]), self.n_of(pred))
+                code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
+                                candidates=per_row(self.n_of, np.array([expected]), pred))
                 text = f"{name}.forward gave {nm.fmt(float(value))}, expected " \
                        f"{nm.fmt(expected)}"
                 if variant.public:
@@ -119,6 +127,10 @@ class LossBackward(Check):
             calls.append(call)
         return calls
 
+    def per_row(self, expected, pred):
+        """See ``per_row``."""
+        return per_row(self.n_of, expected, pred)
+
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
@@ -146,9 +158,11 @@ class LossBackward(Check):
             n = self.n_of(pred)
             if matches is False:
                 compare(dpred, ref, f"{name}.backward(dloss={DLOSS})", variant, rtol=1e-6,
-                        atol=1e-10, n=n, candidates={"no_upstream": ref / DLOSS})
+                        atol=1e-10, n=n, candidates={"no_upstream": ref / DLOSS,
+                                                     **self.per_row(ref, pred)})
             code = diagnose(analytic, numeric, n=n,
-                            candidates={"no_upstream": numeric / DLOSS})
+                            candidates={"no_upstream": numeric / DLOSS,
+                                        **self.per_row(numeric, pred)})
             text = f"{name}.backward(dloss={DLOSS}) does not match central differences of " \
                    "your forward"
             if variant.public and len(call.dirs) == pred.size:

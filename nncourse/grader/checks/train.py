@@ -54,11 +54,17 @@ class Minibatches(Check):
             ids = np.asarray(result["x_ids"])
             sizes = [int(s) for s in result["sizes"]]
             expected = [b] * (n // b) + ([n % b] if n % b else [])
+            if len(sizes) >= n + 2:  # the probe stops reading after n + 2 batches
+                raise Failure(f"{what}: the generator was still yielding after {len(sizes)} "
+                              "batches; one epoch has ceil(N / batch_size) batches, then it "
+                              "must stop (an endless while loop?)")
             if sorted(ids.tolist()) != list(range(n)):
                 missing = n - len(set(ids.tolist()))
+                repeated = len(ids) - len(set(ids.tolist()))
                 code = "drops_last_batch" if len(ids) == n - n % b and n % b else None
                 raise Failure(f"{what}: an epoch should hold every example exactly once; "
-                              f"got {len(ids)} rows, {missing} example(s) missing", code)
+                              f"got {len(ids)} rows, {missing} example(s) missing"
+                              + (f", {repeated} repeated" if repeated else ""), code)
             if sizes != expected:
                 raise Failure(f"{what}: expected batch sizes {expected}, got {sizes}")
             if np.any(result["widths"] != call.inputs["X"].shape[1]):

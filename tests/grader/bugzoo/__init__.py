@@ -238,3 +238,12 @@ ALTERNATIVES += [
         "            denom += self.eps\n            p.value -= step_size * m / denom\n",
         "            p.value -= (step_size / v_scale) * m / (np.sqrt(v) + self.eps)\n"),
 ]
+BUGS += [
+    bug("tanh through exp overflows at +-800", "tanh.forward", A,
+        "        self._out = np.tanh(x)",
+        "        self._out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
+        "unstable_tanh"),
+    bug("mse gradient averaged over rows only", "mse.backward", LO,
+        "        return diff * (2.0 * dloss / diff.size)",
+        "        return diff * (2.0 * dloss / diff.shape[0])", "rows_not_entries"),
+]

@@ -1,0 +1,94 @@
+"""What a student reads: the public-check feedback on realistic mistakes.
+
+Each case patches a copy of the reference (``bugzoo.apply``) and runs the public checks
+the way ``nncourse check`` does on a student's machine (stored expected values, no
+reference), then reads the message and the diagnosis as the student would see them.
+"""
+
+import re
+
+import pytest
+from bugzoo import BUGS, apply, bug
+
+from nncourse.grader import feedback
+from nncourse.grader.api import grade_package
+from nncourse.grader.checks.diagnose import HINTS, hint
+
+A, L, LO, G, T, IN, D = ("activations.py", "layers.py", "losses.py", "gradcheck.py",
+                         "train.py", "init.py", "data.py")
+SOFTMAX = ("    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+           "    e /= e.sum(axis=-1, keepdims=True)\n    return e")
+
+# (bug, expected status, expected diagnosis, a phrase the message must hold)
+CASES = [
+    (bug("sigmoid prints instead of returning", "sigmoid.forward", A,
+         "        self._out = out\n        return out",
+         "        self._out = out\n        print(out)"),
+     "error", None, "Printing a value does not return it"),
+    (bug("softmax max without keepdims", "softmax.forward", LO, SOFTMAX,
+         "    e = np.exp(z - z.max(axis=-1)[:, None])\n    e /= e.sum(axis=-1)\n    return e"),
+     "error", "broadcast_shapes", "could not be broadcast"),
+    (bug("linear forward x @ W.T", "linear.forward", L,
+         "        out = x @ self.W.value\n", "        out = x @ self.W.value.T\n"),
+     "error", "matmul_shapes", "Linear.forward raised ValueError"),
+    (bug("numerical gradient divides by h", "gradcheck.numerical_gradient", G,
+         "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h"),
+     "failed", "double", "got 16.6975, expected 8.34876"),
+    (bug("sequential backward drops the chain", "sequential.backward", L,
+         "            dout = module.backward(dout)", "            module.backward(dout)"),
+     "failed", "chain_dropped", "dout =\n"),
+    (bug("numerical gradient perturbs a copy", "gradcheck.numerical_gradient", G,
+         "    for i in np.ndindex(x.shape):",
+         "    x = x.copy()\n    for i in np.ndindex(x.shape):"),
+     "failed", "perturbed_copy", "reads x from its enclosing scope (as check_module does) "
+     "differs from the expected values"),
+    (bug("minibatches never stops", "train.minibatches", T,
+         "    for start in range(0, n, batch_size):",
+         "    start = 0\n    while True:\n        start = start % n"),
+     "failed", None, "still yielding after 12 batches"),
+    (bug("he_normal by uniform draws, dtype ignored", "init.he", IN,
+         "    std = np.sqrt(2.0 / fan_in)\n    return normal((fan_in, fan_out), std, rng, dtype)",
+         "    std = np.sqrt(2.0 / fan_in)\n    return rng.uniform(-std, std, (fan_in, fan_out))"),
+     "failed", None, "dtype=np.float32) did not return float32"),
+    (bug("one_hot with integer entries", "data.one_hot", D,
+         "    Y = np.zeros((len(y), num_classes))",
+         "    Y = np.zeros((len(y), num_classes), dtype=int)"),
+     "failed", None, "np.zeros((N, C)) is float64 by default"),
+]
+ZOO = ("tanh through exp overflows at +-800", "mse gradient averaged over rows only")
+CASES += [(b, "failed", b.diagnosis, "") for b in BUGS if b.name in ZOO]
+
+
+def student_check(variant, tmp_path):
+    """The report of ``nncourse check EXERCISE`` on the patched copy."""
+    parent = apply(variant, tmp_path)
+    return grade_package(parent, exercises=[variant.exercise], hidden=False, stored_only=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0].name for c in CASES])
+def test_the_student_reads_a_precise_message(case, tmp_path):
+    variant, status, diagnosis, phrase = case
+    report = student_check(variant, tmp_path)
+    row = report["exercises"][0]
+    assert (row["status"], row["diagnosis"]) == (status, diagnosis), row["message"]
+    text = feedback.as_text(report)
+    assert phrase in text
+    assert "BadReturn" not in text and "\n         \n" not in text  # no jargon, no empty line
+    if diagnosis:
+        assert hint(diagnosis) in text
+    assert "all tests passed" not in text
+
+
+def test_hints_name_dloss_and_tell_half_from_double():
+    assert "dloss" in HINTS["no_upstream"]
+    assert "half" in HINTS["factor_two"] and "twice" in HINTS["double"]
+
+
+def test_summary_never_claims_more_than_what_ran():
+    row = {"id": "relu.forward", "points": 1, "max_points": 1, "status": "passed",
+           "message": "", "diagnosis": None}
+    public = {"exercises": [row], "public_only": True, "score": 1, "max_score": 1}
+    for text in (feedback.as_text(public), feedback.as_html(public)):
+        assert "all public checks passed" in text and "all tests passed" not in text
+    assert re.search(r"hidden included\) passed",
+                     feedback.summary({**public, "public_only": False}))
