@@ -43,8 +43,7 @@ for pattern in ["{course}/source/*/*.ipynb", "../../../source/*/*.ipynb",
             found.append(open(path).read())
         except OSError as error:
             print("could not read", path, type(error).__name__)
-for target in ["{course}/pwned.txt", "../../../pwned.txt", "{repo}/pwned.txt",
-               "{course}/submitted/pwned.txt"]:
+for target in ["{course}/pwned.txt", "../../../pwned.txt", "{course}/submitted/pwned.txt"]:
     try:
         open(target, "w").write("pwned")
     except OSError as error:
