@@ -7,11 +7,44 @@ public checks passed", never "all tests passed".
 from __future__ import annotations
 
 import html
+import re
+
+from nncourse.grader.registry import EXERCISES
 
 LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
           "not_implemented": "TODO"}
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e",
            "timeout": "#cf222e", "not_implemented": "#9a6700"}
+
+
+TOP = "vertical-align:top;text-align:left;padding:2px 8px"
+TIMEOUT_ADVICE = ("Look for a loop that never ends, a Python loop over many entries "
+                  "where numpy can do the whole array at once, or a print inside a loop.")
+
+
+def message(row: dict, report: dict | None = None) -> str:
+    """The message of one exercise as a student should read it.
+
+    A stub raises "Exercise <id> ... not implemented yet"; when that id is another
+    exercise (``linear.backward`` runs the student's ``linear.forward``), say so. A
+    failure of an exercise whose dependencies failed in the same ``report`` names them.
+    """
+    text = row.get("message") or ""
+    if row["status"] in ("failed", "error", "timeout") and report is not None:
+        exercise = EXERCISES.get(row["id"])
+        bad = {r["id"] for r in report["exercises"] if r["status"] != "passed"}
+        used = [d for d in (exercise.depends if exercise else ()) if d in bad]
+        if used:
+            text += (f"\nThis check runs your {', '.join(used)}, which did not pass "
+                     "above; fix that first (this failure may come from it).")
+    if row["status"] == "not_implemented":
+        match = re.match(r"Exercise (\S+) ", text)
+        if match and match.group(1) != row["id"]:
+            text = (f"{row['id']} needs {match.group(1)}, which is not implemented yet; "
+                    f"do that first.\n{text}")
+    elif row["status"] == "timeout":
+        text = f"{text}\n{TIMEOUT_ADVICE}" if text else TIMEOUT_ADVICE
+    return text
 
 
 def summary(report: dict) -> str:
@@ -37,8 +70,9 @@ def as_text(report: dict, verbose: bool = True) -> str:
     for row in report["exercises"]:
         label = LABELS.get(row["status"], row["status"].upper())
         lines.append(f"{label:>7}  {row['id']}  ({row['points']}/{row['max_points']})")
-        if verbose and row["status"] != "passed" and row["message"]:
-            for line in row["message"].splitlines():
+        text = message(row, report) if verbose and row["status"] != "passed" else ""
+        if text:
+            for line in text.splitlines():
                 lines.append(f"         {line}")
     lines.append(summary(report))
     return "\n".join(lines)
@@ -50,11 +84,13 @@ def as_html(report: dict) -> str:
     for row in report["exercises"]:
         colour = COLOURS.get(row["status"], "#57606a")
         label = LABELS.get(row["status"], row["status"])
-        message = "" if row["status"] == "passed" else html.escape(row["message"] or "")
+        text = "" if row["status"] == "passed" else html.escape(message(row, report))
+        text = re.sub(r"^(Likely bug:)", r"<b>\1</b>", text, flags=re.M)
         cells.append(
-            f"<tr><td style='color:{colour};font-weight:bold'>{label}</td>"
-            f"<td><code>{html.escape(row['id'])}</code></td>"
-            f"<td>{row['points']}/{row['max_points']}</td>"
-            f"<td><pre style='margin:0;white-space:pre-wrap'>{message}</pre></td></tr>")
+            f"<tr><td style='{TOP};color:{colour};font-weight:bold'>{label}</td>"
+            f"<td style='{TOP}'><code>{html.escape(row['id'])}</code></td>"
+            f"<td style='{TOP}'>{row['points']}/{row['max_points']}</td>"
+            f"<td style='{TOP};text-align:left'>"
+            f"<pre style='margin:0;white-space:pre-wrap'>{text}</pre></td></tr>")
     return ("<div><table>" + "".join(cells) + "</table>"
             f"<p><b>{html.escape(summary(report))}</b></p></div>")

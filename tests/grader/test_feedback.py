@@ -34,6 +34,12 @@ CASES = [
     (bug("numerical gradient divides by h", "gradcheck.numerical_gradient", G,
          "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h"),
      "failed", "double", "got 16.6975, expected 8.34876"),
+    (bug("linear forward still the stub", "linear.backward", L,
+         "        self._x = x\n        out = x @ self.W.value\n",
+         "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "
+         "implemented yet')\n        out = x\n"),
+     "not_implemented", None, "linear.backward needs linear.forward, which is not "
+     "implemented yet; do that first."),
     (bug("sequential backward drops the chain", "sequential.backward", L,
          "            dout = module.backward(dout)", "            module.backward(dout)"),
      "failed", "chain_dropped", "dout =\n"),
@@ -55,8 +61,9 @@ CASES = [
          "    Y = np.zeros((len(y), num_classes), dtype=int)"),
      "failed", None, "np.zeros((N, C)) is float64 by default"),
 ]
-ZOO = ("tanh through exp overflows at +-800", "mse gradient averaged over rows only")
-CASES += [(b, "failed", b.diagnosis, "") for b in BUGS if b.name in ZOO]
+ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
+       "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
+CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]
 
 
 def student_check(variant, tmp_path):
@@ -92,3 +99,23 @@ def test_summary_never_claims_more_than_what_ran():
         assert "all public checks passed" in text and "all tests passed" not in text
     assert re.search(r"hidden included\) passed",
                      feedback.summary({**public, "public_only": False}))
+
+
+def row(id_, status, message=""):
+    points = 0 if status != "passed" else 1
+    return {"id": id_, "points": points, "max_points": 1, "status": status,
+            "message": message, "diagnosis": None}
+
+
+def test_a_failure_names_the_failing_exercises_it_runs_and_timeouts_get_advice():
+    report = {"exercises": [row("linear.backward", "failed", "W.grad ...\nLikely bug: x"),
+                            row("relu.forward", "passed"),
+                            row("capstone.digits", "failed", "test accuracy 50%"),
+                            row("train.minibatches", "timeout", "no result within 5 s")],
+              "public_only": True, "score": 1, "max_score": 4}
+    text = feedback.as_text(report)
+    assert "This check runs your linear.backward, train.minibatches, which did not pass" in text
+    assert text.count("This check runs your") == 1  # relu.forward passed: not named
+    assert "print inside a loop" in text
+    page = feedback.as_html(report)
+    assert "<b>Likely bug:</b> x" in page and "vertical-align:top" in page

@@ -84,8 +84,9 @@ class ActivationForward(Check):
                 raise Failure(f"{name}.forward turned a float32 input into {y.dtype}; "
                               "expected float32 (keep the input's dtype)")
             if self.extreme and i == 1 and not np.all(np.isfinite(y)):
-                raise Failure(f"{name}.forward gives NaN or inf at x = +-{self.extreme:g}: "
-                              f"got {np.array2string(y)}", f"unstable_{name.lower()}")
+                raise Failure(f"{name}.forward gives NaN or inf for x = "
+                              f"{np.array2string(x)}: got {np.array2string(y)}",
+                              f"unstable_{name.lower()}")
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
