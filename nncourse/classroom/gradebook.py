@@ -52,18 +52,26 @@ def set_worker_scores(gradebook: Path, lesson: str, notebook: str, student: str,
     """Write the worker scores of one submission; return how many cells were found.
 
     A notebook that nbgrader could not run still has its cells in the gradebook (NULL
-    scores); if they are absent the submission was never recorded and 0 is returned.
+    scores). When nbgrader recorded nothing (no notebook handed in), the submission is
+    added here with nbgrader's own ``add_submission``, so formgrader shows it too.
     """
+    from nbgrader.api import MissingEntry
+
     by_id = {e["id"]: e for e in result.get("exercises", [])}
     notebook_id = Path(notebook).stem
 
     def write() -> int:
         found = 0
         with _gradebook(gradebook) as gb:
+            try:
+                gb.find_submission(lesson, student)
+            except MissingEntry:
+                gb.update_or_create_student(student)
+                gb.add_submission(lesson, student)
             for cell in cells:
                 try:
                     grade = gb.find_grade(cell.grade_id, notebook_id, lesson, student)
-                except Exception:  # MissingEntry: the notebook was never recorded
+                except MissingEntry:  # a cell the gradebook does not know: skip it
                     continue
                 grade.auto_score = worker_points(cell, by_id.get(cell.exercise))
                 grade.manual_score = None

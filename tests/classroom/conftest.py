@@ -67,13 +67,13 @@ def demo(tmp_path_factory) -> Demo:
 
     step("assign", "assign", "2", "--course", course)
     expected = students.make_class_zips(ROOT, course, zips)
-    students.write_zip(zips / "s12-evil_lesson02.zip",
+    students.write_zip(zips / "s13-evil_lesson02.zip",
                        {"../../escaped.py": "x = 1\n", "02_loss.ipynb": "{}"})
     step("collect", "collect", "2", "--course", course, "--zips", zips)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        gb.update_or_create_student("s13-absent")  # on the roster, never handed in
+        gb.update_or_create_student("s14-absent")  # on the roster, never handed in
     step("autograde", "autograde", "2", "--course", course, "--jobs", "2")
     step("feedback", "feedback", "2", "--course", course)
     step("export", "export", "--course", course, "--lesson", "2", "-o", base / "grades.csv")

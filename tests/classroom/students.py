@@ -16,6 +16,7 @@ from pathlib import Path
 from nncourse.release.markers import find_regions, stub_line
 
 LESSON = "02_loss.ipynb"
+NO_NOTEBOOK = "s12-no-notebook"  # hands in a complete nnlib and forgets the notebook
 BEFORE = {"data.one_hot", "sigmoid.forward", "tanh.forward", "relu.forward",
           "leaky_relu.forward", "linear.forward", "sequential.forward"}  # lessons 00, 01
 THIS = {"mse.forward": 1.0, "bce_logits.forward": 2.0, "softmax.forward": 2.0,
@@ -153,4 +154,6 @@ def make_class_zips(repo: Path, course: Path, out: Path) -> dict[str, tuple[floa
         files["nncourse/__init__.py"] = "def check(*a, **k):\n    print('passed')\n"
         write_zip(out / f"{student}_lesson02.zip", files, "lesson02/" if index % 2 else "")
         expected[student] = (points, status)
+    write_zip(out / f"{NO_NOTEBOOK}_lesson02.zip", library(repo, BEFORE | set(THIS)))
+    expected[NO_NOTEBOOK] = (7.0, "notebook missing")
     return expected

@@ -21,9 +21,9 @@ def test_every_step_reports_success(demo):
     """Does each command exit 0, except collect, which refused the one unsafe zip?"""
     assert demo.outputs["assign"][0] == 0, demo.outputs["assign"][1]
     status, text = demo.outputs["collect"]
-    assert status == 1 and "unsafe path in zip" in text and "s12-evil" in text
-    assert "collected 11 submission(s)" in text
-    assert not (demo.course / "submitted" / "s12-evil").exists()
+    assert status == 1 and "unsafe path in zip" in text and "s13-evil" in text
+    assert "collected 12 submission(s)" in text
+    assert not (demo.course / "submitted" / "s13-evil").exists()
     for step in ("autograde", "export"):
         assert demo.outputs[step][0] == 0, demo.outputs[step][1]
     status, text = demo.outputs["feedback"]
@@ -42,7 +42,8 @@ def feedback_students(demo) -> list[str]:
     return sorted(demo.expected)
 
 
-@pytest.mark.parametrize("student", sorted(students.demo_class(ROOT, Path("/x"))))
+@pytest.mark.parametrize("student", sorted(students.demo_class(ROOT, Path("/x")))
+                         + [students.NO_NOTEBOOK])
 def test_exported_grade_and_status(demo, student):
     """Is each student's exported total the workers' score, with the right status?"""
     points, status = demo.expected[student]
@@ -57,7 +58,7 @@ def test_exported_grade_and_status(demo, student):
 
 def test_missing_student_is_not_a_zero(demo):
     """Does a student on the roster without a submission say 'missing' with empty scores?"""
-    row = demo.rows[("s13-absent", LESSON)]
+    row = demo.rows[("s14-absent", LESSON)]
     assert row["status"] == "missing"
     assert row["total"] == "" and row["mse.forward"] == ""
 
@@ -219,14 +220,14 @@ def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
     assert main(["report", "2", "--course", str(demo.course), "-o", str(png)]) == 0
     text = capsys.readouterr().out
     summary = summarise(Course.load(demo.course), LESSON)
-    # by hand from students.demo_class: softmax is in 5 "everything" libraries (one with
-    # the bug) and 2 "half" ones; bce_logits only in the 5 "everything" ones
-    assert summary["statuses"]["softmax.forward"] == {"passed": 6, "failed": 1,
+    # by hand from students.py: softmax is in 6 "everything" libraries (one with the bug,
+    # one without a notebook) and 2 "half" ones; bce_logits only in the 6 "everything" ones
+    assert summary["statuses"]["softmax.forward"] == {"passed": 7, "failed": 1,
                                                       "not_implemented": 4}
-    assert summary["statuses"]["bce_logits.forward"] == {"passed": 5, "not_implemented": 6}
+    assert summary["statuses"]["bce_logits.forward"] == {"passed": 6, "not_implemented": 6}
     records = read_records(demo.course / "nncourse" / "records" / LESSON)
     planted = next(e["diagnosis"] for e in records["s04-bug-softmax"]["nnlib"]["exercises"]
                    if e["id"] == "softmax.forward")
     assert planted and f"softmax.forward: 1 x {planted}" in text
-    assert "failed to run 1" in text
+    assert "failed to run 1" in text and "notebook missing 1" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
