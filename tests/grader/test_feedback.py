@@ -14,8 +14,8 @@ from nncourse.grader import feedback
 from nncourse.grader.api import grade_package
 from nncourse.grader.checks.diagnose import HINTS, hint
 
-A, L, LO, G, T, IN, D = ("activations.py", "layers.py", "losses.py", "gradcheck.py",
-                         "train.py", "init.py", "data.py")
+A, L, LO, G, OP, T, IN, D = ("activations.py", "layers.py", "losses.py", "gradcheck.py",
+                             "optim.py", "train.py", "init.py", "data.py")
 SOFTMAX = ("    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
            "    e /= e.sum(axis=-1, keepdims=True)\n    return e")
 
@@ -34,6 +34,22 @@ CASES = [
     (bug("numerical gradient divides by h", "gradcheck.numerical_gradient", G,
          "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h"),
      "failed", "double", "got 16.6975, expected 8.34876"),
+    (bug("bce through clipped probabilities", "bce_logits.forward", LO,
+         "        losses = np.maximum(pred, 0.0) - pred * target + np.log1p(np.exp(-np.abs(pred)))",
+         "        s = np.clip(1 / (1 + np.exp(-pred)), 1e-12, 1 - 1e-12)\n"
+         "        losses = -target * np.log(s) - (1 - target) * np.log(1 - s)"),
+     "failed", "unstable_loss", "gave 11.1472, expected 400.095"),
+    (bug("sgd velocity in a local variable", "sgd.step", OP,
+         "                v *= self.momentum\n                v += p.grad\n",
+         "                v = self.momentum * v + p.grad\n"),
+     "failed", "state_between_steps", "after step 2 of 4"),
+    (bug("sgd without the learning rate", "sgd.step", OP,
+         "                p.value -= self.lr * p.grad\n", "                p.value -= p.grad\n"),
+     "failed", "lr_ignored", "SGD(lr=0.1): the parameters after step 1 of 3"),
+    (bug("numerical gradient with a tiny h", "gradcheck.numerical_gradient", G,
+         "        x[i] = old + h\n        f_plus", "        h = 1e-13\n        x[i] = old + h\n"
+         "        f_plus"),
+     "failed", "step_size", "sin(x) * c + x**2 differs"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

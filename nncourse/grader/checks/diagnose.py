@@ -42,7 +42,9 @@ HINTS = {
                         "(log-sum-exp trick)",
     "unstable_sigmoid": "overflow or NaN at large inputs: use a form of the sigmoid that "
                         "never takes exp of a large positive number",
-    "unstable_loss": "overflow, log(0) or NaN at large logits: use the stable formula",
+    "unstable_loss": "wrong, overflowing or NaN at large logits: use the stable formula "
+                     "on the logits (clipping the probabilities caps each example's loss "
+                     "at -log(eps) instead of about |z|)",
     "mutated_input": "an input array was changed in place; work on a copy or build a new "
                      "array",
     "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
@@ -51,6 +53,12 @@ HINTS = {
                       "first, then the parameter with the new velocity",
     "no_bias_correction": "Adam's first steps are too large or too small: divide m and v by "
                           "(1 - beta**t) (bias correction)",
+    "lr_ignored": "the step ignores the learning rate: p.value -= lr * p.grad",
+    "state_between_steps": "the first step is right but a later one is not: check what "
+                           "must carry over from one call of step to the next (the "
+                           "velocities, or m and v, updated in place in the optimizer's "
+                           "lists, not in a local variable; the step count t increased "
+                           "once per step and used as beta**t)",
     "update_sign": "the update goes uphill: a step must subtract lr * gradient",
     "drops_last_batch": "the last, smaller batch is missing (range(N // B) drops it)",
     "not_shuffled": "the order is not shuffled with the rng you were given",
@@ -62,6 +70,9 @@ HINTS = {
                  "which fan it uses",
     "forward_difference": "the estimate is only first-order accurate: use central "
                           "differences (f(x + h) - f(x - h)) / (2 h)",
+    "step_size": "the estimate is close but not accurate enough: use central differences "
+                 "with the h you are given (default 1e-5); a much smaller h drowns in "
+                 "rounding error, a much larger one in truncation error",
     "perturbed_copy": "f did not see the perturbation: change the entries of x itself, in "
                       "place (x[i] = old + h), call f, and put x[i] back; do not perturb a "
                       "copy",

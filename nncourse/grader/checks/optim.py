@@ -71,7 +71,7 @@ class OptimizerCheck(Check):
             expected = want[i]["values"]
             if nm.close(values, expected, 1e-6, 1e-9):  # eps placement may differ a little
                 continue
-            code = self.diagnose(values, expected, w0, kwargs)
+            code = self.diagnose(values, expected, w0, kwargs, g0)
             text = f"{name}(lr={kwargs['lr']}" + "".join(
                 f", {k}={v}" for k, v in kwargs.items() if k != "lr") + ")"
             bad = int(np.argmax([not nm.close(v, e, 1e-6, 1e-9)
@@ -82,7 +82,7 @@ class OptimizerCheck(Check):
                 text += ":\n" + nm.worst_entries(values[bad], expected[bad])
             raise Failure(text, code)
 
-    def diagnose(self, values, expected, w0, kwargs):
+    def diagnose(self, values, expected, w0, kwargs, g0):
         """The code of a recognisable optimizer bug, from the shape of the trajectory."""
         first, want_first = values[0] - w0, expected[0] - w0
         if nm.close(first, -want_first, 1e-6):
@@ -90,6 +90,10 @@ class OptimizerCheck(Check):
         if len(values) > 1 and nm.close(first, 0 * first) and nm.close(
                 values[1:], expected[:-1], 1e-7, 1e-12):
             return "momentum_order"
+        if "betas" not in kwargs and kwargs["lr"] != 1 and nm.close(first, -g0, 1e-6):
+            return "lr_ignored"
+        if len(values) > 1 and nm.close(values[0], expected[0], 1e-6, 1e-9):
+            return "state_between_steps"
         ratio = np.median(np.abs(first) / np.maximum(np.abs(want_first), 1e-300))
         for bad in (3.1623, 31.623, 0.1, 0.31623):
             if "betas" in kwargs and abs(ratio - bad) < 0.02 * bad:
