@@ -50,6 +50,13 @@ CASES = [
          "        x[i] = old + h\n        f_plus", "        h = 1e-13\n        x[i] = old + h\n"
          "        f_plus"),
      "failed", "step_size", "sin(x) * c + x**2 differs"),
+    (bug("sequential forward backwards", "sequential.forward", L,
+         "        for module in self.modules:\n            x = module.forward(x)",
+         "        for module in self.modules[::-1]:\n            x = module.forward(x)"),
+     "failed", "wrong_order", "the calls were: forward of module 4, forward of module 3,"),
+    (bug("capstone trained with dW divided by N", "capstone.digits", L,
+         "self.W.grad += x.T @ dout", "self.W.grad += x.T @ dout / len(x)"),
+     "failed", None, "It trains with your own linear.forward, linear.backward, relu.forward"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

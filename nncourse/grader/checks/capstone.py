@@ -24,6 +24,13 @@ def load_digits(folder: Path):
     return table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
 
 
+def uses() -> tuple[str, ...]:
+    """The exercises the capstone trains with (its dependencies in the registry)."""
+    from nncourse.grader.registry import EXERCISES
+
+    return EXERCISES["capstone.digits"].depends
+
+
 class Digits(Check):
     """Test accuracy of a small network trained by the student's library."""
 
@@ -61,7 +68,8 @@ class Digits(Check):
         accuracy = float(np.mean(logits.argmax(axis=1) == y_test))
         if accuracy < THRESHOLD:
             raise Failure(f"test accuracy {accuracy:.1%} after {variant['epochs']} epochs; "
-                          f"expected at least {THRESHOLD:.0%}. Check the exercises it uses.")
+                          f"expected at least {THRESHOLD:.0%}. It trains with your own "
+                          f"{', '.join(uses())}: run 'nncourse check' on those first.")
 
 
 DIGITS = Digits()

@@ -136,6 +136,12 @@ SPECS = [["scale", "a0", False], ["reverse"], ["square"], ["scale", "a1", False]
          ["scale", "a0", True]]
 
 
+def calls_text(log: list[int]) -> str:
+    """The stand-ins' call log (10 * module + 1 forward / 2 backward) in words."""
+    return ", ".join(f"{'forward' if v % 10 == 1 else 'backward'} of module {v // 10}"
+                     for v in log) or "none"
+
+
 class SequentialCheck(Check):
     """``Sequential.forward`` (and ``backward``) over logging stand-in modules."""
 
@@ -169,15 +175,13 @@ class SequentialCheck(Check):
             if log[:count] != forward_log:
                 code = "wrong_order" if log[:count] == forward_log[::-1] else None
                 raise Failure(f"forward should call the {count} modules once each, first to "
-                              f"last; the calls were (module, 1=forward 2=backward): "
-                              f"{[(v // 10, v % 10) for v in log]}", code)
+                              f"last; the calls were: {calls_text(log)}", code)
             if self.backward:
                 backward_log = [10 * k + 2 for k in reversed(range(count))]
                 if log[count:] != backward_log:
                     code = "wrong_order" if log[count:] == backward_log[::-1] else None
                     raise Failure("backward should call each module's backward once, last "
-                                  "module first; the calls were (module, 1=forward "
-                                  f"2=backward): {[(v // 10, v % 10) for v in log]}", code)
+                                  f"module first; the calls were: {calls_text(log)}", code)
             if want is None:
                 continue
             compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9)
