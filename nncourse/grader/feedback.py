@@ -60,8 +60,9 @@ def summary(report: dict) -> str:
         return f"all {kind} passed for {len(rows)} exercise(s){more}"
     todo = sum(r["status"] == "not_implemented" for r in bad)
     return (f"{len(rows) - len(bad)} of {len(rows)} exercise(s) passed their {kind}; "
-            f"{len(bad) - todo} failing, {todo} not implemented yet "
-            f"({report['score']}/{report['max_score']} points)")
+            f"{len(bad) - todo} failing, {todo} not implemented yet"
+            f"{' (still raising NotImplementedError)' if todo else ''}; "
+            f"{report['score']}/{report['max_score']} points")
 
 
 def as_text(report: dict, verbose: bool = True) -> str:

@@ -57,6 +57,11 @@ CASES = [
     (bug("capstone trained with dW divided by N", "capstone.digits", L,
          "self.W.grad += x.T @ dout", "self.W.grad += x.T @ dout / len(x)"),
      "failed", None, "It trains with your own linear.forward, linear.backward, relu.forward"),
+    (bug("relu forward: code written, raise left in", "relu.forward", A,
+         "        return np.maximum(x, 0.0)",
+         "        out = np.maximum(x, 0.0)\n        raise NotImplementedError("
+         "'Exercise relu.forward (lesson 01): not implemented yet')"),
+     "not_implemented", None, "1 not implemented yet (still raising NotImplementedError)"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "
