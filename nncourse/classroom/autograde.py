@@ -119,6 +119,9 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
 def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
               force: bool = False) -> dict[str, dict]:
     """Autograde every matching submission that needs it; return their records."""
+    if not (course.root / "release" / lesson).is_dir():
+        raise CourseError(f"{lesson} was never assigned: run 'nncourse assign "
+                          f"{lesson_number(lesson)}' (or --no-exchange) first")
     students = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, pattern)]
     notebook = course.notebook(lesson)
     lock_fd = lock_lesson(course, lesson)
@@ -138,7 +141,11 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
         for student in pending:  # the batches wrote the records; a dead batch did not
             record = read_record(course.record_dir(lesson), student)
             if record is None:
-                record = finish(course, lesson, student, nb_results[student])
+                try:
+                    record = finish(course, lesson, student, nb_results[student])
+                except Exception as error:  # reported; the others are still graded
+                    print(f"{student}: NOT graded: {error!r}", file=sys.stderr)
+                    continue
             records[student] = record
         return records
     finally:
@@ -164,11 +171,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"nncourse autograde: {error}", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    records = autograde(course, lesson, args.student, args.jobs, args.force)
+    try:
+        records = autograde(course, lesson, args.student, args.jobs, args.force)
+    except CourseError as error:
+        print(f"nncourse autograde: {error}", file=sys.stderr)
+        return 2
     for student, record in sorted(records.items()):
         verdicts = " ".join(f"{e['id']}={e['status']}" for e in record["nnlib"]["exercises"])
         note = "" if record["notebook"] == "ok" else f"  [{record['notebook']}: {record['reason']}]"
         print(f"{student:<20} {record['score']:g}/{record['max_score']:g}  {verdicts}{note}")
     print(f"{lesson}: graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s"
           " (unchanged submissions skipped; --force grades them again)")
-    return 0
+    missing = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, args.student)
+               and read_record(course.record_dir(lesson), s) is None]
+    return 1 if missing else 0

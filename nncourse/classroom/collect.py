@@ -4,11 +4,12 @@ Two sources:
 
 - the nbgrader exchange (default): ``nbgrader collect``, then each collected folder is
   pruned to the expected files (the notebook, ``nnlib/**/*.py``, nbgrader's
-  ``timestamp.txt``);
+  ``timestamp.txt`` and ``submission_secret.txt``);
 - ``--zips DIR``: one zip per student downloaded from an LMS. The student id is taken
   from the file name (``--id-pattern``, default: everything before the first ``_``,
   so ``s001.zip`` and ``s001_lesson00.zip`` both mean ``s001``). Only the expected files
-  are read; unsafe paths, links and oversized members refuse that one zip.
+  are read; unsafe paths, links and oversized members refuse that one zip. The zip's
+  modification time becomes nbgrader's ``timestamp.txt``.
 
 A bad zip never stops the others; the command exits 1 when any was refused.
 """
@@ -16,6 +17,7 @@ A bad zip never stops the others; the command exits 1 when any was refused.
 from __future__ import annotations
 
 import argparse
+import datetime
 import re
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 from nncourse.classroom.course import Course, CourseError
 from nncourse.classroom.nbgrader_batch import run_batches
 from nncourse.classroom.submission import (
+    NBGRADER_FILES,
     SubmissionError,
     is_expected,
     read_zip,
@@ -30,7 +33,6 @@ from nncourse.classroom.submission import (
 )
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.@+-]{0,63}$")
-KEEP = {"timestamp.txt"}
 
 
 def student_from_name(name: str, pattern: str) -> str:
@@ -41,6 +43,12 @@ def student_from_name(name: str, pattern: str) -> str:
         raise SubmissionError(f"{name}: expected a student id matching {pattern!r} at the "
                               f"start of the file name, got {student!r}")
     return student
+
+
+def zip_timestamp(path: Path) -> str:
+    """The zip's modification time in nbgrader's ``timestamp.txt`` format (UTC)."""
+    moment = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
 
 
 def collect_zips(course: Course, lesson: str, folder: Path, pattern: str) -> tuple[list, list]:
@@ -54,6 +62,7 @@ def collect_zips(course: Course, lesson: str, folder: Path, pattern: str) -> tup
         try:
             student = student_from_name(path.name, pattern)
             files = read_zip(path, notebook)
+            files["timestamp.txt"] = zip_timestamp(path).encode()
             write_submission(files, course.submission(student, lesson))
             done.append(student)
         except SubmissionError as error:
@@ -67,7 +76,7 @@ def prune(folder: Path, notebook: str) -> list[str]:
     for path in sorted(folder.rglob("*"), reverse=True):
         rel = path.relative_to(folder).as_posix()
         if path.is_symlink() or (path.is_file() and not is_expected(rel, notebook)
-                                 and rel not in KEEP):
+                                 and rel not in NBGRADER_FILES):
             path.unlink()
             removed.append(rel)
         elif path.is_dir() and not any(path.iterdir()):

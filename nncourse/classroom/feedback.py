@@ -2,9 +2,10 @@
 
 ``nbgrader generate_feedback`` (configured without hidden tests and with the workers'
 verdicts, see ``nbconfig.py``) writes ``feedback/STUDENT/lessonNN/``. nbgrader copies
-the whole autograded folder there, so everything but the HTML is then deleted: no
-``.py`` file of anyone goes back. Each page is scanned for hidden-test and solution
-text; a page with any is deleted and the command exits 2 naming it.
+the whole autograded folder there, so everything but the HTML (and nbgrader's
+``timestamp.txt`` and ``submission_secret.txt``) is then deleted: no ``.py`` file of
+anyone goes back. Each page is scanned for hidden-test and solution text; a page with
+any is deleted and the command exits 2 naming it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nncourse.classroom.assign import course_secrets
 from nncourse.classroom.course import Course, CourseError
 from nncourse.classroom.nbgrader_batch import run_batches
 from nncourse.classroom.records import read_records, verdict_text
+from nncourse.classroom.submission import NBGRADER_FILES
 
 
 def feedback_secrets(course: Course, lesson: str) -> list[leaks.Secret]:
@@ -31,9 +33,13 @@ def feedback_secrets(course: Course, lesson: str) -> list[leaks.Secret]:
 
 
 def clean_and_check(folder: Path, secrets: list[leaks.Secret]) -> list[str]:
-    """Keep only ``.html`` in a student's feedback folder; return leak findings."""
+    """Keep only ``.html`` in a student's feedback folder; return leak findings.
+
+    nbgrader's own ``NBGRADER_FILES`` stay too: ``nbgrader release_feedback`` needs them.
+    """
     for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_symlink() or (path.is_file() and path.suffix != ".html"):
+        keep = path.suffix == ".html" or path.relative_to(folder).as_posix() in NBGRADER_FILES
+        if path.is_symlink() or (path.is_file() and not keep):
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()

@@ -66,6 +66,10 @@ def set_worker_scores(gradebook: Path, lesson: str, notebook: str, student: str,
             try:
                 gb.find_submission(lesson, student)
             except MissingEntry:
+                try:
+                    gb.find_assignment(lesson)
+                except MissingEntry:  # never assigned: nothing to record scores against
+                    return 0
                 gb.update_or_create_student(student)
                 gb.add_submission(lesson, student)
             for cell in cells:

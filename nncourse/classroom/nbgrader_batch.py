@@ -80,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             from nncourse.classroom.course import Course
 
             start = time.perf_counter()
-            finish(Course.load(args.course), args.lesson, student, result)
+            try:
+                finish(Course.load(args.course), args.lesson, student, result)
+            except Exception as error:  # no record: the parent reports it, the batch goes on
+                result["finish_error"] = repr(error)
             result["grader_seconds"] = round(time.perf_counter() - start, 2)
         write_json(args.out / f"{student or '_lesson'}.json", result)
     return 0

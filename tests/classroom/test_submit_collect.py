@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -130,7 +132,16 @@ def test_exchange_round_trip(tmp_path, capsys):
     sub = course.root / "submitted" / user / "lesson02"
     files = sorted(p.relative_to(sub).as_posix() for p in sub.rglob("*") if p.is_file())
     assert NOTEBOOK in files and "nnlib/layers.py" in files
-    assert set(files) - {NOTEBOOK, "timestamp.txt"} == {
+    assert set(files) - {NOTEBOOK, "timestamp.txt", "submission_secret.txt"} == {
         f for f in files if f.startswith("nnlib/") and f.endswith(".py")}
     assert json.loads((sub / NOTEBOOK).read_text())["nbformat"] == 4
     assert students.LESSON == NOTEBOOK
+    # graded and returned through the exchange: nbgrader's release_feedback finds the page
+    assert main(["autograde", "2", "--course", str(course.root)]) == 0
+    assert main(["feedback", "2", "--course", str(course.root)]) == 0
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    released = subprocess.run([sys.executable, "-m", "nbgrader", "release_feedback", "lesson02"],
+                              cwd=course.root, env=env, capture_output=True, text=True)
+    assert released.returncode == 0, released.stderr[-2000:]
+    pages = list((tmp_path / "exchange" / "nnlib" / "feedback").glob("*.html"))
+    assert len(pages) == 1 and "mse.forward: not_implemented" in pages[0].read_text()
