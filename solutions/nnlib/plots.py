@@ -139,7 +139,8 @@ def plot_gradient_norms(norms_by_layer, ax=None):
     return ax
 
 
-def plot_activation_histograms(activations_by_layer, bins: int = 50, ncols: int = 5):
+def plot_activation_histograms(activations_by_layer, bins: int = 50, ncols: int = 5,
+                               xlim: tuple[float, float] | None = None):
     """One histogram per layer of the values its units output, with their mean and std.
 
     Saturated sigmoids pile up at 0 and 1, dying signals shrink towards 0 layer by layer.
@@ -147,8 +148,13 @@ def plot_activation_histograms(activations_by_layer, bins: int = 50, ncols: int 
     Args:
         activations_by_layer: a list of arrays, one per layer (``diagnostics.layer_outputs``),
             or a dict ``{name: array}``.
-        bins: histogram bins.
+        bins: histogram bins (a number, or the bin edges).
         ncols: panels per row.
+        xlim: ``(low, high)``: one x-axis shared by all panels, so that widths can be
+            compared between layers. A number of ``bins`` is then spread over
+            ``[low, high]``, and values outside are counted in the first or last bin
+            (the mean and std in the titles use the values as they are). None: each
+            panel chooses its own range.
 
     Returns:
         The ``Figure``, one Axes per layer.
@@ -158,10 +164,19 @@ def plot_activation_histograms(activations_by_layer, bins: int = 50, ncols: int 
         layers = {f"layer {k}": a for k, a in enumerate(layers, start=1)}
     if not layers:
         raise ValueError("expected at least one layer's activations, got none")
+    if xlim is not None:
+        low, high = (float(v) for v in xlim)
+        if not low < high:
+            raise ValueError(f"expected xlim = (low, high) with low < high, got {xlim}")
+        if np.ndim(bins) == 0:
+            bins = np.linspace(low, high, int(bins) + 1)
     fig, axes = _grid(len(layers), ncols, (3, 2.5))
     for ax, (name, values) in zip(axes, layers.items(), strict=True):
         values = np.asarray(values, dtype=np.float64).ravel()
-        ax.hist(values, bins=bins)
+        shown = values if xlim is None else np.clip(values, low, high)
+        ax.hist(shown, bins=bins)
+        if xlim is not None:
+            ax.set_xlim(low, high)
         ax.set_title(f"{name}\nmean {values.mean():.2g}, std {values.std():.2g}", fontsize=9)
     fig.tight_layout()
     return fig

@@ -90,6 +90,22 @@ def test_plot_activation_histograms_has_one_panel_per_layer_counting_every_value
     assert fig.axes[0].get_title().startswith("layer 1")
 
 
+def test_plot_activation_histograms_xlim_shares_one_axis_and_counts_outliers_at_the_edges():
+    narrow = np.array([0.0, 0.1, -0.1, 0.2])
+    wide = np.array([-5.0, -0.5, 0.5, 3.0])     # -5 and 3 lie outside [-1, 1]
+    fig = plots.plot_activation_histograms({"a": narrow, "b": wide}, bins=4, xlim=(-1, 1))
+    for ax in fig.axes:
+        assert ax.get_xlim() == (-1.0, 1.0)
+        edges = [bar.get_x() for bar in ax.patches]
+        np.testing.assert_allclose(edges, [-1.0, -0.5, 0.0, 0.5])  # 4 bins over [-1, 1]
+    # bins [-1,-0.5) [-0.5,0) [0,0.5) [0.5,1]: -5 joins the first bin, 3 the last
+    assert [bar.get_height() for bar in fig.axes[1].patches] == [1, 1, 0, 2]
+    assert [bar.get_height() for bar in fig.axes[0].patches] == [0, 1, 3, 0]
+    assert "mean -0.5" in fig.axes[1].get_title()   # titles use the values, not the clipped ones
+    with pytest.raises(ValueError, match="low < high"):
+        plots.plot_activation_histograms([narrow], xlim=(1, -1))
+
+
 def test_plot_confusion_matrix_shows_the_counts():
     cm = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 9]])
     ax = plots.plot_confusion_matrix(cm, labels=["a", "b", "c"])
