@@ -62,6 +62,13 @@ CASES = [
          "        out = np.maximum(x, 0.0)\n        raise NotImplementedError("
          "'Exercise relu.forward (lesson 01): not implemented yet')"),
      "not_implemented", None, "1 not implemented yet (still raising NotImplementedError)"),
+    (bug("softmax cross-entropy gradient without the one-hot", "softmax_ce.backward", LO,
+         "        dz[np.arange(probs.shape[0]), y] -= 1.0\n", ""),
+     "failed", "onehot_not_subtracted", "got 0.0122204, expected -0.16278"),
+    (bug("linear forward does not cache x", "linear.backward", L,
+         "        self._x = x\n        out = x @ self.W.value\n",
+         "        out = x @ self.W.value\n"),
+     "error", "not_cached", "needs self._x"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

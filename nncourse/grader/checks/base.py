@@ -133,4 +133,6 @@ def error_code(result: Result) -> str | None:
         return "broadcast_shapes"
     if result.error_type == "ValueError" and "matmul" in result.error:
         return "matmul_shapes"
+    if result.error_type == "RuntimeError" and "which forward caches" in result.error:
+        return "not_cached"
     return None

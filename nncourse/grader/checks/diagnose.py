@@ -29,6 +29,10 @@ HINTS = {
                        "shape (M,)",
     "no_upstream": "the upstream gradient (dout, or dloss for a loss) is not multiplied "
                    "in (chain rule: dx = dout * local derivative)",
+    "onehot_not_subtracted": "the one-hot target is not subtracted: dz = dloss * "
+                             "(softmax(z) - onehot(y)) / N",
+    "not_cached": "forward was called before backward but did not store what backward "
+                  "needs: keep the input in forward (self._x = x) for backward to use",
     "chain_dropped": "each module's backward must receive the gradient returned by the "
                      "module after it (dout = module.backward(dout)), and the last one "
                      "returned is dx",
@@ -85,7 +89,8 @@ HINTS = {
                         "their .shape. A reduction such as z.max(axis=1) drops that axis "
                         "unless you pass keepdims=True",
     "matmul_shapes": "the inner sizes of a matrix product differ; print the .shape of both "
-                     "operands (x of shape (N, D) @ W of shape (D, M) gives (N, M))",
+                     "operands (x of shape (N, D) @ W of shape (D, M) gives (N, M); in "
+                     "backward, dx = dout @ W.T has the shape of x)",
 }
 
 

@@ -129,16 +129,27 @@ class LossBackward(Check):
             calls.append(call)
         return calls
 
-    def per_row(self, expected, pred):
-        """See ``per_row``."""
-        return per_row(self.n_of, expected, pred)
+    def candidates(self, expected, pred, target, dirs=None):
+        """Results of known bugs, built from ``expected`` (projected on ``dirs`` if given).
+
+        Without the upstream ``dloss``, averaged over rows, or (labels) with the one-hot
+        target not subtracted.
+        """
+        out = {"no_upstream": expected / DLOSS, **per_row(self.n_of, expected, pred)}
+        if np.ndim(target) == 1 and np.ndim(pred) == 2:
+            onehot = np.zeros(np.shape(pred))
+            onehot[np.arange(len(target)), np.asarray(target, dtype=np.int64)] = 1.0
+            term = onehot * (DLOSS / self.n_of(pred))
+            out["onehot_not_subtracted"] = expected + (term if dirs is None else
+                                                       nm.along(term, dirs))
+        return out
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, f"{name}.backward")
-            pred = call.inputs["pred"]
+            pred, target = call.inputs["pred"], call.inputs["target"]
             no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
             dpred = result["dpred"]
             nm.check_shape(dpred, pred.shape, f"{name}.backward()")
@@ -160,11 +171,9 @@ class LossBackward(Check):
             n = self.n_of(pred)
             if matches is False:
                 compare(dpred, ref, f"{name}.backward(dloss={DLOSS})", variant, rtol=1e-6,
-                        atol=1e-10, n=n, candidates={"no_upstream": ref / DLOSS,
-                                                     **self.per_row(ref, pred)})
+                        atol=1e-10, n=n, candidates=self.candidates(ref, pred, target))
             code = diagnose(analytic, numeric, n=n,
-                            candidates={"no_upstream": numeric / DLOSS,
-                                        **self.per_row(numeric, pred)})
+                            candidates=self.candidates(numeric, pred, target, call.dirs))
             text = f"{name}.backward(dloss={DLOSS}) does not match central differences of " \
                    "your forward"
             if variant.public and len(call.dirs) == pred.size:
