@@ -69,6 +69,11 @@ CASES = [
          "        self._x = x\n        out = x @ self.W.value\n",
          "        out = x @ self.W.value\n"),
      "error", "not_cached", "needs self._x"),
+    (bug("rel_error over the norm of a only", "gradcheck.rel_error", G,
+         "    scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)",
+         "    scale = np.linalg.norm(a)"),
+     "failed", None, "rel_error(a, b) for b = a plus noise of size 1e-6 gave 1.26386e-06, "
+     "expected 6.31929e-07\n         rel_error(a, b) = ||a - b|| / max(||a|| + ||b||, tiny)"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

@@ -82,6 +82,12 @@ class NumericalGradient(Check):
                               f"{x.size} entries; expected two calls per entry")
 
 
+PAIRS = ["b = a plus noise of size 1e-6", "b = -a", "b unrelated to a", "a = b = 0",
+         "a and b of size 1e-8, b = 1.01 a"]
+REL_ERROR_FORMULA = ("rel_error(a, b) = ||a - b|| / max(||a|| + ||b||, tiny), with the norms "
+                     "of whole arrays (np.linalg.norm): one number for all entries")
+
+
 class RelError(Check):
     """``rel_error(a, b)`` against the reference."""
 
@@ -105,11 +111,14 @@ class RelError(Check):
             if out.shape != ():
                 raise Failure(f"rel_error returned an array of shape {out.shape}; expected "
                               "one number")
+            pair = PAIRS[i] if i < len(PAIRS) else "a pair"
             if not np.isfinite(out):
-                raise Failure(f"rel_error returned {out} (for two zero arrays it should be 0)")
+                raise Failure(f"rel_error returned {out} for {pair}; expected a finite number"
+                              + (" (0 for two zero arrays: max(..., tiny) in the "
+                                 "denominator)" if not np.any(call.inputs["a"]) else ""))
             if want is not None and not nm.close(out, want[i]["out"], 1e-9, 1e-15):
-                text = f"rel_error(a, b) gave {nm.fmt(float(out))}, expected " \
-                       f"{nm.fmt(float(want[i]['out']))}"
+                text = f"rel_error(a, b) for {pair} gave {nm.fmt(float(out))}, expected " \
+                       f"{nm.fmt(float(want[i]['out']))}\n{REL_ERROR_FORMULA}"
                 if variant.public:
                     text += "\n" + nm.show_array("a", call.inputs["a"]) + "\n" + \
                         nm.show_array("b", call.inputs["b"])
