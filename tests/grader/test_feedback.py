@@ -74,6 +74,10 @@ CASES = [
          "    scale = np.linalg.norm(a)"),
      "failed", None, "rel_error(a, b) for b = a plus noise of size 1e-6 gave 1.26386e-06, "
      "expected 6.31929e-07\n         rel_error(a, b) = ||a - b|| / max(||a|| + ||b||, tiny)"),
+    (bug("early stopping one step late", "train.early_stopping", T,
+         "return self.bad_epochs >= self.patience", "return self.bad_epochs > self.patience"),
+     "failed", "patience_off_by_one", "first difference at step 4 (loss 0.92): answered "
+     "False, expected True"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

@@ -82,6 +82,8 @@ HINTS = {
                       "copy",
     "step_order": "the training steps are in the wrong order (forward, loss, zero_grad, "
                   "backward, step)",
+    "patience_off_by_one": "the answer comes one step late: stop when the number of "
+                           "steps without improvement reaches patience (>=, not >)",
     "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
                        "smaller)",
     "wrong_order": "the modules are applied in the wrong order",

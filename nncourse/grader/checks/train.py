@@ -166,6 +166,11 @@ class TrainEpoch(Check):
         return ", ".join(names.get(v, str(v)) for v in log)
 
 
+EARLY_STOPPING_RULE = ("A step improves when loss < best - min_delta (then best = loss and "
+                       "the count of bad steps restarts at 0); otherwise the count grows "
+                       "by 1, and step answers True once the count reaches patience.")
+
+
 class EarlyStoppingCheck(Check):
     """``EarlyStopping.step`` answers on loss sequences against the reference."""
 
@@ -195,9 +200,19 @@ class EarlyStoppingCheck(Check):
             if stop != expected:
                 text = (f"EarlyStopping(patience={call.args['patience']}, min_delta="
                         f"{call.args['min_delta']}).step answered {stop}, expected {expected}")
+                code = None
                 if variant.public:
-                    text += f" for the losses {np.round(call.inputs['losses'], 4).tolist()}"
-                raise Failure(text)
+                    losses = call.inputs["losses"]
+                    text += f" for the losses {np.round(losses, 4).tolist()}"
+                    k = next(j for j, (a, b) in enumerate(zip(stop, expected, strict=True))
+                             if a != b)
+                    text += (f"\nfirst difference at step {k + 1} (loss {losses[k]:.4g}): "
+                             f"answered {stop[k]}, expected {expected[k]}")
+                    late = [j + 1 for j, v in enumerate(expected) if v] == \
+                        [j for j, v in enumerate(stop) if v] or (
+                            expected[k] and not stop[k] and stop[k + 1:k + 2] == [True])
+                    code = "patience_off_by_one" if late else None
+                raise Failure(text + "\n" + EARLY_STOPPING_RULE, code)
 
 
 MINIBATCHES = Minibatches()
