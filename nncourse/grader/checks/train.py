@@ -204,8 +204,8 @@ class EarlyStoppingCheck(Check):
                 if variant.public:
                     losses = call.inputs["losses"]
                     text += f" for the losses {np.round(losses, 4).tolist()}"
-                    k = next(j for j, (a, b) in enumerate(zip(stop, expected, strict=True))
-                             if a != b)
+                    k = next((j for j, (a, b) in enumerate(zip(stop, expected, strict=False))
+                              if a != b), min(len(stop), len(expected)) - 1)
                     text += (f"\nfirst difference at step {k + 1} (loss {losses[k]:.4g}): "
                              f"answered {stop[k]}, expected {expected[k]}")
                     late = [j + 1 for j, v in enumerate(expected) if v] == \
