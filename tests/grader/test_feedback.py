@@ -78,6 +78,10 @@ CASES = [
          "return self.bad_epochs >= self.patience", "return self.bad_epochs > self.patience"),
      "failed", "patience_off_by_one", "first difference at step 4 (loss 0.92): answered "
      "False, expected True"),
+    (bug("linear forward returns (out, cache)", "linear.forward", L,
+         "        out += self.b.value\n        return out",
+         "        out += self.b.value\n        return out, x"),
+     "error", None, "forward returned tuple, expected an array; return only the array"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

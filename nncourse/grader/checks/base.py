@@ -120,8 +120,12 @@ def require(result: Result, what: str) -> Result:
         raise Failure(f"{what}: {result.error or 'NotImplementedError'}",
                       status="not_implemented")
     if result.error_type == "BadReturn":  # the grader's word for "not an array": no raise
-        return_hint = " Printing a value does not return it." if \
-            "returned None" in result.error else ""
+        return_hint = ""
+        if "returned None" in result.error:
+            return_hint = " Printing a value does not return it."
+        elif "returned tuple" in result.error:
+            return_hint = ("; return only the array and keep what backward needs on self "
+                           "(self._x = x).")
         raise Failure(f"{what}: {result.error}{return_hint}", status="error")
     raise Failure(f"{what} raised {result.describe_error()}", error_code(result),
                   status="error")
