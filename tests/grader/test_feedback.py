@@ -82,6 +82,16 @@ CASES = [
          "        out += self.b.value\n        return out",
          "        out += self.b.value\n        return out, x"),
      "error", None, "forward returned tuple, expected an array; return only the array"),
+    (bug("softmax along axis 0", "softmax.forward", LO, SOFTMAX,
+         "    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
+         "    e /= e.sum(axis=0, keepdims=True)\n    return e"),
+     "failed", "wrong_axis", "at [0, 1]: got 0.809861, expected 0.509632"),
+    (bug("adam step count never increased", "adam.step", OP, "        self.t += 1\n",
+         "        t = self.t + 1\n"),
+     "error", "zero_division", "Adam.step raised ZeroDivisionError"),
+    (bug("train_epoch returns the last batch loss", "train.train_epoch", T,
+         "    return total / seen\n", "    return float(loss)\n"),
+     "failed", "last_batch_loss", "train_epoch returned 6.86052"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "

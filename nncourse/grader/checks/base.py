@@ -139,4 +139,6 @@ def error_code(result: Result) -> str | None:
         return "matmul_shapes"
     if result.error_type == "RuntimeError" and "which forward caches" in result.error:
         return "not_cached"
+    if result.error_type == "ZeroDivisionError":
+        return "zero_division"
     return None

@@ -84,6 +84,16 @@ HINTS = {
                   "backward, step)",
     "patience_off_by_one": "the answer comes one step late: stop when the number of "
                            "steps without improvement reaches patience (>=, not >)",
+    "last_batch_loss": "the value returned is the last batch's loss; add up "
+                       "loss * len(Xb) over the batches and divide by the number of "
+                       "examples at the end",
+    "summed_losses": "the value is the sum of loss * batch size; divide it by the number "
+                     "of examples",
+    "zero_division": "a division by zero: look for a count or a norm that can be 0 (e.g. "
+                     "Adam's step count t, increased at the start of step before "
+                     "1 - beta**t; or two zero arrays in rel_error)",
+    "wrong_axis": "normalised along the wrong axis: each row (one example) must sum to 1, "
+                  "so reduce along the last axis (axis=-1, keepdims=True)",
     "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
                        "smaller)",
     "wrong_order": "the modules are applied in the wrong order",

@@ -213,7 +213,15 @@ class Softmax(Check):
                 compare(out, want[i]["out"], f"{fn}(z)" + (" at logits of +-1000" if extreme
                                                            else ""), variant, rtol=1e-7,
                         atol=1e-12, inputs=[("z", z)],
-                        diagnosis="unstable_softmax" if extreme else None)
+                        diagnosis="unstable_softmax" if extreme else None,
+                        candidates={"wrong_axis": along_first_axis(z, fn)})
+
+
+def along_first_axis(z, fn):
+    """``softmax`` or ``log_softmax`` of ``z`` normalised along axis 0 (a known bug)."""
+    shifted = z - z.max(axis=0, keepdims=True)
+    log = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    return log if fn == "log_softmax" else np.exp(log)
 
 
 def size_of(pred):
