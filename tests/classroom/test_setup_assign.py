@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from nncourse.classroom import sandbox
+from nncourse.classroom import mounts, sandbox
 from nncourse.classroom.setup import setup_course, student_files
 from nncourse.cli import main
 
@@ -85,9 +85,9 @@ def test_closed_folders_above_the_interpreter_are_found(tmp_path):
     inner = tmp_path / "closed" / "open" / "python"
     inner.mkdir(parents=True)
     os.chmod(tmp_path / "closed", 0o700)
-    assert tmp_path / "closed" in sandbox.closed_ancestors(inner)
+    assert tmp_path / "closed" in mounts.closed_ancestors(inner)
     os.chmod(tmp_path / "closed", 0o755)
-    assert tmp_path / "closed" not in sandbox.closed_ancestors(inner)
+    assert tmp_path / "closed" not in mounts.closed_ancestors(inner)
 
 
 def test_sandbox_hides_course_repo_and_hidden_checks(tmp_path):
@@ -95,7 +95,7 @@ def test_sandbox_hides_course_repo_and_hidden_checks(tmp_path):
     package kept visible?"""
     course = tmp_path / "course"
     course.mkdir()
-    hide, keep = sandbox.hidden_and_kept(course, ROOT)
+    hide, keep = mounts.hidden_and_kept(course, ROOT)
     assert course.resolve() in hide and ROOT in hide
     assert (ROOT / "nncourse" / "grader" / "hidden") in hide
     assert ROOT / "nncourse" in keep
