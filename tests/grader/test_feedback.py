@@ -92,6 +92,10 @@ CASES = [
     (bug("train_epoch returns the last batch loss", "train.train_epoch", T,
          "    return total / seen\n", "    return float(loss)\n"),
      "failed", "last_batch_loss", "train_epoch returned 6.86052"),
+    (bug("leaky relu backward without the slope", "leaky_relu.backward", A,
+         "return np.where(x > 0, dout, self.negative_slope * dout)",
+         "return np.where(x > 0, dout, 0.0)"),
+     "failed", "slope_ignored", "LeakyReLU.backward(dout)"),
     (bug("linear forward still the stub", "linear.backward", L,
          "        self._x = x\n        out = x @ self.W.value\n",
          "        raise NotImplementedError('Exercise linear.forward (lesson 01): not "
@@ -122,6 +126,9 @@ CASES = [
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]
+NAMED = {"linear forward without bias": "bias_missing", "one_hot off by one": "label_off_by_one",
+         "leaky relu ignores its slope": "slope_ignored_default"}  # zoo entries, now named
+CASES += [(b, "failed", NAMED[b.name], "") for b in BUGS if b.name in NAMED]
 
 
 def student_check(variant, tmp_path):

@@ -89,8 +89,11 @@ class ActivationForward(Check):
                               f"unstable_{name.lower()}")
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
+                slope = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x)} if \
+                    "negative_slope" in self.init else {}
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
-                        atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)])
+                        atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)],
+                        candidates=slope)
 
 
 class ActivationBackward(Check):
@@ -135,6 +138,9 @@ class ActivationBackward(Check):
         candidates = {"no_upstream": local, "derivative_at_output": dout * at_output}
         if self.slope is not None:
             candidates["wrong_mask"] = np.where(dout > 0, dout, self.slope * dout)
+        if self.slope:  # leaky ReLU: the slope left out, or the default one hard-coded
+            candidates["slope_ignored"] = np.where(x > 0, dout, 0.0)
+            candidates["slope_ignored_default"] = np.where(x > 0, dout, 0.01 * dout)
         expected = ref if ref is not None else dout * local
         compare(dx, expected, f"{name}.backward(dout) (for a random dout)", variant,
                 rtol=1e-5, atol=1e-7, inputs=[("x", x), ("dout", dout)], candidates=candidates)

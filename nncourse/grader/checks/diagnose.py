@@ -94,6 +94,13 @@ HINTS = {
                      "1 - beta**t; or two zero arrays in rel_error)",
     "wrong_axis": "normalised along the wrong axis: each row (one example) must sum to 1, "
                   "so reduce along the last axis (axis=-1, keepdims=True)",
+    "bias_missing": "the result is x @ W without the bias: add b (broadcast over the rows)",
+    "slope_ignored": "the negative part does not use self.negative_slope (the slope given "
+                     "to the constructor)",
+    "slope_ignored_default": "the negative part uses the default slope 0.01 instead of "
+                             "self.negative_slope",
+    "label_off_by_one": "each 1 sits one column too far left: the label y[i] is the column "
+                        "index itself (Y[i, y[i]] = 1), with no -1",
     "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
                        "smaller)",
     "wrong_order": "the modules are applied in the wrong order",
