@@ -18,6 +18,7 @@ COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e",
 
 
 TOP = "vertical-align:top;text-align:left;padding:2px 8px"
+WORKER_PATH = re.compile(r"[^\s\"']*nncourse-worker-[^/\s]*/site/nnlib/")  # the worker's copy
 TIMEOUT_ADVICE = ("Look for a loop that never ends, a Python loop over many entries "
                   "where numpy can do the whole array at once, or a print inside a loop.")
 
@@ -29,7 +30,11 @@ def message(row: dict, report: dict | None = None) -> str:
     exercise (``linear.backward`` runs the student's ``linear.forward``), say so. A
     failure of an exercise whose dependencies failed in the same ``report`` names them.
     """
-    text = row.get("message") or ""
+    text = WORKER_PATH.sub("nnlib/", row.get("message") or "")
+    if report is not None and text.startswith("importing nnlib"):
+        first = next(r for r in report["exercises"] if r.get("message") == row["message"])
+        if first is not row:
+            return f"the same import error as {first['id']} above"
     if row["status"] in ("failed", "error", "timeout") and report is not None:
         exercise = EXERCISES.get(row["id"])
         bad = {r["id"] for r in report["exercises"] if r["status"] != "passed"}

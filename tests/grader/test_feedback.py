@@ -184,3 +184,14 @@ def test_a_failure_names_the_failing_exercises_it_runs_and_timeouts_get_advice()
     assert "print inside a loop" in text
     page = feedback.as_html(report)
     assert "<b>Likely bug:</b> x" in page and "vertical-align:top" in page
+
+
+def test_an_import_error_is_shown_once_with_the_students_path(tmp_path):
+    variant = bug("syntax error in layers.py", "linear.forward", L,
+                  "        out += self.b.value\n", "        out += self.b.value)\n")
+    parent = apply(variant, tmp_path)
+    report = grade_package(parent, lesson=1, hidden=False, stored_only=True)
+    text = feedback.as_text(report)
+    assert text.count("SyntaxError") == 1 and 'File "nnlib/layers.py", line' in text
+    assert "nncourse-worker" not in text
+    assert text.count("the same import error as sigmoid.forward above") == 5
