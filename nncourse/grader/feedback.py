@@ -32,7 +32,8 @@ def message(row: dict, report: dict | None = None) -> str:
     """
     text = WORKER_PATH.sub("nnlib/", row.get("message") or "")
     if report is not None and text.startswith("importing nnlib"):
-        first = next(r for r in report["exercises"] if r.get("message") == row["message"])
+        first = next((r for r in report["exercises"] if r.get("message") == row["message"]),
+                     row)
         if first is not row:
             return f"the same import error as {first['id']} above"
     if row["status"] in ("failed", "error", "timeout") and report is not None:
