@@ -40,8 +40,17 @@ class PathBeneathAttr(ctypes.Structure):
 
 
 def readable_roots() -> list[str]:
-    """The Python installation (stdlib, site-packages) and the system folders."""
+    """The Python installation (stdlib, site-packages), numpy and the system folders.
+
+    numpy may live outside the installation (a ``.pth``-linked or user site); its package
+    folder and the ``numpy.libs`` folder beside it (its BLAS) stay readable, because numpy
+    imports some submodules only on first use. The rest of that site stays closed.
+    """
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and getattr(numpy, "__file__", None):
+        package = os.path.dirname(os.path.realpath(numpy.__file__))
+        roots.update({package, package + ".libs"})
     roots.update(os.path.realpath(r) for r in list(roots))
     return sorted(r for r in roots | set(SYSTEM) if os.path.exists(r))
 
