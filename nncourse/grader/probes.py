@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
+import traceback
 
 import numpy as np
 
@@ -33,6 +35,9 @@ def as_numbers(value, what: str) -> np.ndarray:
     """``value`` as a numeric ndarray, or ``BadReturn`` naming ``what``."""
     if value is None:
         raise BadReturn(f"{what} returned None; expected an array (did you forget 'return'?)")
+    if isinstance(value, list):
+        raise BadReturn(f"{what} returned a list; expected a numpy array (numpy operations "
+                        "on arrays return arrays: no list is needed)")
     try:
         array = np.array(value)
     except Exception:
@@ -292,6 +297,21 @@ def capstone(args, a):
     return {"logits": as_numbers(model.forward(a["X_test"]), "forward")}
 
 
+def where(error: BaseException) -> str:
+    """Where in the student's code ``error`` was raised, as `` (at nnlib/x.py, line 9, in f)``.
+
+    The last frame inside ``nnlib/`` that the exception passed through; "" when it never
+    reached the student's code.
+    """
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if f"{os.sep}nnlib{os.sep}" in f.filename]
+    if not frames:
+        return ""
+    last = frames[-1]
+    relative = "nnlib" + last.filename.rsplit(f"{os.sep}nnlib", 1)[1]
+    return f" (at {relative}, line {last.lineno}, in {last.name})"
+
+
 def run_calls(calls: list[dict], arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Run each call on its inputs; return the answer message (meta, arrays)."""
     meta, out = {"results": []}, {}
@@ -307,6 +327,9 @@ def run_calls(calls: list[dict], arrays: dict[str, np.ndarray]) -> tuple[dict, d
                 message = str(error)
             except BaseException:  # noqa: B036
                 message = "(the exception could not be shown)"
+            if not isinstance(error, (NotImplementedError, BadReturn)):
+                message = (message[:400] + where(error)) if len(message) > 400 else \
+                    message + where(error)
             meta["results"].append({
                 "ok": False, "type": type(error).__name__,
                 "message": message if len(message) < 500 else message[:497] + "...",

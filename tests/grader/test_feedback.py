@@ -123,6 +123,15 @@ CASES = [
          "    Y = np.zeros((len(y), num_classes), dtype=int)"),
      "failed", None, "np.zeros((N, C)) is float64 by default"),
 ]
+CASES += [
+    (bug("one_hot returns a list", "data.one_hot", D,
+         "    Y[np.arange(len(y)), y] = 1.0\n    return Y",
+         "    Y[np.arange(len(y)), y] = 1.0\n    return Y.tolist()"),
+     "error", None, "returned a list; expected a numpy array"),
+    (bug("an exception says where in the student's file", "linear.forward", L,
+         "        out = x @ self.W.value\n", "        out = x @ self.W.value.T\n"),
+     "error", "matmul_shapes", "(at nnlib/layers.py, line "),
+]
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]
