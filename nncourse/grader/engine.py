@@ -197,6 +197,10 @@ def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
                 text += "\n" + hint(v.diagnosis)
             if not variant.public:
                 text = "A hidden check (other sizes and seeds) failed: " + text
+                if not v.diagnosis:
+                    text += ("\nThe public checks pass, so look for what only holds at their "
+                             "sizes: a hard-coded size or shape, a fixed seed, an axis that "
+                             "works only when two sizes are equal.")
             return Verdict(v.status, text, v.diagnosis)
         except Exception:  # a bug in a check must not take the batch down
             return Verdict("error", "the grader could not evaluate this exercise:\n"

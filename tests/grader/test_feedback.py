@@ -204,3 +204,19 @@ def test_an_import_error_is_shown_once_with_the_students_path(tmp_path):
     assert text.count("SyntaxError") == 1 and 'File "nnlib/layers.py", line' in text
     assert "nncourse-worker" not in text
     assert text.count("the same import error as sigmoid.forward above") == 5
+
+
+def test_a_bug_only_hidden_checks_catch_says_where_to_look(tmp_path):
+    # Hard-coded to the public checks' 4 columns: right there, wrong at the hidden sizes.
+    variant = bug("relu keeps only 4 columns", "relu.forward", A,
+                  "        return np.maximum(x, 0.0)",
+                  "        out = np.zeros_like(x)\n"
+                  "        out[:, :4] = np.maximum(x[:, :4], 0.0)\n        return out")
+    parent = apply(variant, tmp_path)
+    public = grade_package(parent, exercises=["relu.forward"], hidden=False, stored_only=True)
+    assert public["exercises"][0]["status"] == "passed"
+    report = grade_package(parent, exercises=["relu.forward"], hidden=True)
+    row = report["exercises"][0]
+    assert row["status"] == "failed"
+    assert row["message"].startswith("A hidden check (other sizes and seeds) failed")
+    assert "a hard-coded size or shape" in row["message"]
