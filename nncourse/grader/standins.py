@@ -139,10 +139,14 @@ def make_standins(layers):
 def fixed_order_batches(order, sizes):
     """A stand-in for ``minibatches`` that yields the rows of ``order`` in given sizes.
 
-    It ignores its ``rng`` and never shuffles, so it is no solution of
-    ``train.minibatches``; it lets ``train_epoch`` be checked alone.
+    It never shuffles, so it is no solution of ``train.minibatches``; it lets
+    ``train_epoch`` be checked alone. Like the real one, it refuses to shuffle without a
+    generator, so a ``train_epoch`` that forgets to pass its ``rng`` on is caught.
     """
     def batches(X, y, batch_size, *, rng=None, shuffle=True):
+        if shuffle and not isinstance(rng, np.random.Generator):
+            raise ValueError("minibatches(..., shuffle=True) needs rng=, a np.random.Generator, "
+                             f"got {rng!r}: pass train_epoch's rng on to minibatches")
         start = 0
         for size in sizes:
             idx = order[start:start + size]

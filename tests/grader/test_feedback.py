@@ -132,6 +132,12 @@ CASES += [
          "        out = x @ self.W.value\n", "        out = x @ self.W.value.T\n"),
      "error", "matmul_shapes", "(at nnlib/layers.py, line "),
 ]
+CASES += [
+    (bug("train_epoch forgets to pass its rng on", "train.train_epoch", T,
+         "    for Xb, yb in minibatches(X, y, batch_size, rng=rng):",
+         "    for Xb, yb in minibatches(X, y, batch_size):"),
+     "error", None, "pass train_epoch's rng on to minibatches"),
+]
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]
