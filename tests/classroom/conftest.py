@@ -3,8 +3,6 @@ feedback -> export on lesson 02 of the real course, with the real grader."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import io
 import sys
 from dataclasses import dataclass
@@ -16,9 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import students  # noqa: E402
-
-ROOT = HERE.parents[1]
-LESSON = "lesson02"
+from common import LESSON, ROOT, read_csv, sha  # noqa: E402, F401 - used by the fixture
 
 
 @dataclass
@@ -32,16 +28,6 @@ class Demo:
     rows: dict
     outputs: dict
     source_hash: str
-
-
-def read_csv(text: str) -> dict[tuple[str, str], dict]:
-    """Export rows by (student, lesson)."""
-    return {(r["student"], r["lesson"]): r for r in csv.DictReader(io.StringIO(text))}
-
-
-def sha(path: Path) -> str:
-    """Hex digest of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from common import ROOT
 
 from nncourse.classroom import leaks
 from nncourse.classroom.bundle import BundleError, build

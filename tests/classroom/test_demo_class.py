@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import students
-from conftest import LESSON, ROOT, sha
+from common import LESSON, ROOT, sha
 
 from nncourse.classroom import gradebook, leaks, sandbox
 from nncourse.classroom.course import Course
@@ -178,7 +178,7 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
     import sys
     import time
 
-    from conftest import read_csv
+    from common import read_csv
 
     from nncourse.cli import main
 

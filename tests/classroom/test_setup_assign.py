@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from common import ROOT
 
 from nncourse.classroom import mounts, sandbox
 from nncourse.classroom.setup import setup_course, student_files

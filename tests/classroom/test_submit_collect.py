@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import students
-from conftest import ROOT
+from common import ROOT
 
 from nncourse.classroom.submission import SubmissionError, read_zip
 from nncourse.cli import main
