@@ -5,6 +5,8 @@ compared with the reference. A large learning rate makes the sign and the size o
 first step plain: SGD must move by exactly ``-lr * grad``, Adam by about ``lr`` per
 entry (bias correction). A momentum trajectory that lags one step behind the expected
 one is the velocity updated after the parameter; ``step`` must not change the gradients.
+Gradient entries are kept at least 0.3 away from zero: near zero, Adam's two correct
+forms (``eps`` added to the corrected or to the raw root) differ by more than rounding.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ def optimizer_call(path, kwargs, values, grads):
     return Call("optimizer", args, inputs, want=("values",))
 
 
+def away_from_zero(z: np.ndarray, margin: float = 0.3) -> np.ndarray:
+    """``z`` pushed out of ``(-margin, margin)``, keeping signs: ``sign(z) (margin + |z|)``."""
+    return np.where(z < 0, -1.0, 1.0) * (margin + np.abs(z))
+
+
 class OptimizerCheck(Check):
     """Trajectories of an optimizer against the reference; sign and size of the first step."""
 
@@ -39,7 +46,7 @@ class OptimizerCheck(Check):
         calls = []
         for kwargs, steps in self.settings:
             values = [rng.standard_normal(s) * variant["scale"] for s in SHAPES]
-            grads = [rng.standard_normal((steps, *s)) for s in SHAPES]
+            grads = [away_from_zero(rng.standard_normal((steps, *s))) for s in SHAPES]
             calls.append(optimizer_call(self.path, kwargs, values, grads))
         return calls
 
