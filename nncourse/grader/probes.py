@@ -140,6 +140,8 @@ def loss(args, a):
     if "dloss" in args:
         result["dpred"] = as_numbers(fn.backward(args["dloss"]), "backward")
         result["mutated:pred"] |= np.array(changed(a["pred"], pred))
+        again = as_numbers(fn.backward(args["dloss"]), "backward")  # must not change
+        result["repeat_differs"] = np.array(changed(result["dpred"], again))
     if "preds" in a:
         result["values"] = np.array([as_numbers(cls().forward(p.copy(), a["target"].copy()),
                                                 "forward") for p in a["preds"]])

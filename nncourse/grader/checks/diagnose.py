@@ -51,6 +51,8 @@ HINTS = {
                      "at -log(eps) instead of about |z|)",
     "mutated_input": "an input array was changed in place; work on a copy or build a new "
                      "array",
+    "mutated_cache": "backward changed an array that forward cached (an in-place -=, *= or "
+                     "/= on it), so a second backward differs; compute into a new array",
     "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
                       "used twice must collect both contributions",
     "momentum_order": "the momentum update is in the wrong order: update the velocity "

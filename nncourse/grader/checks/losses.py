@@ -153,6 +153,10 @@ class LossBackward(Check):
             no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
             dpred = result["dpred"]
             nm.check_shape(dpred, pred.shape, f"{name}.backward()")
+            if "repeat_differs" in result and bool(result["repeat_differs"]):
+                raise Failure(f"{name}.backward() called twice returned two different "
+                              "gradients: it changes what forward cached (an in-place "
+                              "operation on a cached array?)", "mutated_cache")
             if not np.all(np.isfinite(dpred)):
                 raise Failure(f"{name}.backward gives NaN or inf for logits of +-1000",
                               self.unstable)
