@@ -50,8 +50,8 @@ python3 -m venv .venv && .venv/bin/pip install -e .
 .venv/bin/jupyter lab lessons/
 ```
 
-(On Windows: `py -m venv .venv`, then `.venv\\Scripts\\pip install -e .` and
-`.venv\\Scripts\\jupyter lab lessons/`.)
+Linux and macOS work as they are. On Windows, work inside WSL (the Windows Subsystem for
+Linux): the checks run your code in separate, limited processes, which need a Unix.
 
 ## How the course works
 
