@@ -54,6 +54,8 @@ def build_parser(verb: str | None) -> argparse.ArgumentParser:
         if name == verb:
             module = load(name)
             if module is None:
+                verb_parser.add_argument("ignored", nargs=argparse.REMAINDER,
+                                         help=argparse.SUPPRESS)
                 verb_parser.set_defaults(run=lambda args: unavailable(args.command))
             else:
                 module.add_arguments(verb_parser)
