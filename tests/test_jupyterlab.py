@@ -23,14 +23,28 @@ def get(url):
         return response.status, response.read()
 
 
+def readme_lab_arguments():
+    """The arguments of ``jupyter lab`` in the README's first command."""
+    readme = (ROOT / "README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if "bin/jupyter lab" in ln)
+    return line.split("bin/jupyter lab", 1)[1].split()
+
+
+def test_the_readme_opens_a_lesson_that_exists_and_works_as_root():
+    args = readme_lab_arguments()
+    notebooks = [a for a in args if a.endswith(".ipynb")]
+    assert notebooks and all((ROOT / nb).is_file() for nb in notebooks)
+    assert "--allow-root" in args  # machines and containers where the user is root
+
+
 def test_jupyterlab_serves_the_welcome_lesson(tmp_path):
     port = free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.token=", "--ServerApp.password=", "--allow-root",
-         f"--ServerApp.root_dir={ROOT}"],
+         f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
+         f"--ServerApp.root_dir={ROOT}", *readme_lab_arguments()],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

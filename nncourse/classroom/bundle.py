@@ -50,6 +50,8 @@ python3 -m venv .venv && .venv/bin/pip install -e .
 .venv/bin/jupyter lab lessons/
 ```
 
+(Working as root, in a container for example? Add `--allow-root` to the second command.)
+
 Linux and macOS work as they are. On Windows, work inside WSL (the Windows Subsystem for
 Linux): the checks run your code in separate, limited processes, which need a Unix.
 
