@@ -143,6 +143,11 @@ CASES += [
          LO, "        dz = probs.copy()\n", "        dz = probs\n"),
      "failed", "mutated_cache", "called twice returned two different gradients"),
 ]
+CASES += [
+    (bug("tanh computes in float32", "tanh.forward", A,
+         "        self._out = np.tanh(x)", "        self._out = np.tanh(x.astype(np.float32))"),
+     "failed", None, "turned a float64 input into float32"),
+]
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]

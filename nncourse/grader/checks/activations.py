@@ -80,9 +80,9 @@ class ActivationForward(Check):
             y = result["y"]
             no_mutation(result, ["x"], f"{name}.forward")
             nm.check_shape(y, x.shape, f"{name}.forward(x)")
-            if x.dtype == np.float32 and y.dtype != np.float32:
-                raise Failure(f"{name}.forward turned a float32 input into {y.dtype}; "
-                              "expected float32 (keep the input's dtype)")
+            if x.dtype.kind == "f" and y.dtype != x.dtype:
+                raise Failure(f"{name}.forward turned a {x.dtype} input into {y.dtype}; "
+                              f"expected {x.dtype} (keep the input's dtype)")
             if self.extreme and i == 1 and not np.all(np.isfinite(y)):
                 raise Failure(f"{name}.forward gives NaN or inf for x = "
                               f"{np.array2string(x)}: got {np.array2string(y)}",
