@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nncourse.classroom import gradebook
 from nncourse.classroom.course import Course, CourseError, lesson_number
-from nncourse.classroom.grading import grade_submission
+from nncourse.classroom.grading import GRADER_ERROR, grade_submission
 from nncourse.classroom.nbgrader_batch import run_batches
 from nncourse.classroom.records import read_record, write_json
 from nncourse.classroom.submission import submission_hash
@@ -98,7 +98,10 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
                               lesson_number(lesson), course.repo / "solutions")
     by_id = {e["id"]: e for e in result.get("exercises", [])}
     points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
-    if not (sub / notebook).is_file():
+    faults = [e["id"] for e in result.get("exercises", []) if e["status"] == "grader_error"]
+    if faults:
+        status = GRADER_ERROR
+    elif not (sub / notebook).is_file():
         status = "notebook missing"
     elif nb_result.get("success"):
         status = "ok"
@@ -108,7 +111,9 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
                                         result)
     record = {
         "student": student, "lesson": lesson, "hash": digest, "notebook": status,
-        "reason": "" if status == "ok" else failure_reason(nb_result),
+        "reason": "" if status == "ok" else (
+            f"the grader failed on {', '.join(faults)} (not the student's code); the next "
+            "autograde grades it again" if faults else failure_reason(nb_result)),
         "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
         "score": sum(points.values()), "max_score": sum(c.points for c in cells),
     }
@@ -130,7 +135,8 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
         for student in students:
             record = read_record(course.record_dir(lesson), student)
             current = submission_hash(course.submission(student, lesson), notebook)
-            if force or record is None or record.get("hash") != current:
+            if force or record is None or record.get("hash") != current \
+                    or record.get("notebook") == GRADER_ERROR:
                 pending.append(student)
         if not pending:
             return {}
@@ -184,4 +190,9 @@ def run(args: argparse.Namespace) -> int:
           " (unchanged submissions skipped; --force grades them again)")
     missing = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, args.student)
                and read_record(course.record_dir(lesson), s) is None]
-    return 1 if missing else 0
+    faulty = sorted(s for s, r in records.items() if r["notebook"] == GRADER_ERROR)
+    if faulty:
+        print(f"{lesson}: the grader itself failed on {len(faulty)} submission(s), not graded "
+              f"(their exercises score nothing until graded again): {', '.join(faulty)}; run "
+              "'nncourse autograde' again to grade just these", file=sys.stderr)
+    return 1 if missing or faulty else 0

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from nncourse.classroom.submission import copy_expected
 
-STATUSES = ("passed", "failed", "error", "timeout", "not_implemented")
+# Exercise statuses; ``grader_error`` is the grader's own failure, never the student's.
+STATUSES = ("passed", "failed", "error", "timeout", "not_implemented", "grader_error")
+GRADER_ERROR = "grader error"  # the submission status when any exercise is a grader_error
 
 
 def grader_module():
@@ -45,9 +47,9 @@ def grade_submission(submission: Path, notebook: str, exercises: list[str], less
             result = grader_module().grade_package(
                 scratch / "sub", exercises=exercises, lesson=lesson, hidden=True,
                 reference_root=reference_root)
-        except Exception as error:  # the grader itself failed: every exercise is an error
+        except Exception as error:  # the grader itself failed: no exercise is graded
             result = {"score": 0.0, "max_score": None, "public_only": False, "exercises": [
-                {"id": ex, "points": 0.0, "max_points": None, "status": "error",
+                {"id": ex, "points": 0.0, "max_points": None, "status": "grader_error",
                  "message": f"the grader failed on this submission: {error!r}",
                  "diagnosis": None} for ex in exercises]}
         return result

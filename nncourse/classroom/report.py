@@ -14,11 +14,11 @@ from collections import Counter
 from pathlib import Path
 
 from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.grading import STATUSES
 from nncourse.classroom.records import read_records
 
-STATUSES = ("passed", "failed", "error", "timeout", "not_implemented")
 COLOURS = {"passed": "#4c9a2a", "failed": "#d1495b", "error": "#8e3b46",
-           "timeout": "#edae49", "not_implemented": "#bbbbbb"}
+           "timeout": "#edae49", "not_implemented": "#bbbbbb", "grader_error": "#3d5a80"}
 
 
 def summarise(course: Course, lesson: str, top: int = 3) -> dict:

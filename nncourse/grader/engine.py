@@ -7,7 +7,10 @@ worker, or from the stored public expected values), and lets the check judge. Th
 student's worker and the reference worker run side by side in two threads.
 
 A worker that fails (crash, exit, hang) costs the request it was running; the next
-exercise gets a fresh worker. Nothing here imports ``nnlib``.
+exercise gets a fresh worker. A failure of the grader itself (the reference failing, a
+check or the trusted side raising) is never the student's: the exercise is graded once
+more, and if it fails again its verdict is ``grader_error``, worth no points and reported
+as the grader's fault, never as a plain 0. Nothing here imports ``nnlib``.
 """
 
 from __future__ import annotations
@@ -174,7 +177,7 @@ def reference_results(package: Path, planned: list[Planned], out: dict) -> None:
                 return
             out[p.exercise.id] = unpack(answer, len(p.calls))
     except Exception as error:  # reported on the main thread
-        out["error"] = f"the reference failed: {error}"
+        out["error"] = f"the reference failed: {fault_text(error)}"
     finally:
         session.close()
 
@@ -203,10 +206,19 @@ def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
                              "works only when two sizes are equal.")
             return Verdict(v.status, text, v.diagnosis)
         except Exception:  # a bug in a check must not take the batch down
-            return Verdict("error", "the grader could not evaluate this exercise:\n"
-                           + traceback.format_exc(limit=3))
+            return grader_fault("the check could not evaluate the results:\n"
+                                + traceback.format_exc(limit=3))
     return Verdict("passed", "all hidden and public checks passed" if any(
         not v.public for v, _, _ in p.variants) else "all public checks passed")
+
+
+GRADER_ERROR = "grader_error"
+
+
+def grader_fault(detail: str) -> Verdict:
+    """The verdict of an exercise the grader itself failed on (not the student's code)."""
+    return Verdict(GRADER_ERROR, "the grader itself failed on this exercise (not your code; "
+                   f"no points are lost for it, and your instructor is told): {detail}")
 
 
 def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
@@ -215,6 +227,9 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
                   limits: Limits | None = None,
                   timeout: float | None = None) -> list[tuple[Exercise, Verdict]]:
     """Grade ``exercises`` of the ``nnlib`` package folder ``package``.
+
+    Exercises whose verdict is a grader fault are graded a second time (fresh workers, the
+    reference run again); a fault that persists stays ``grader_error``.
 
     Args:
         package: the folder that is the student's ``nnlib`` package.
@@ -230,6 +245,19 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
     Returns:
         ``(exercise, verdict)`` pairs in the order of ``exercises``.
     """
+    options = dict(hidden=hidden, reference=reference, stored=stored, datasets=datasets,
+                   limits=limits, timeout=timeout)
+    verdicts = dict(grade_once(package, exercises, **options))
+    faulty = [e for e in exercises if verdicts[e.id].status == GRADER_ERROR]
+    if faulty:
+        verdicts.update(grade_once(package, faulty, **options))
+    return [(e, verdicts[e.id]) for e in exercises]
+
+
+def grade_once(package: Path, exercises: list[Exercise], *, hidden: bool,
+               reference: Path | None, stored: dict | None, datasets: Path | None,
+               limits: Limits | None, timeout: float | None) -> dict[str, Verdict]:
+    """One grading pass of ``exercises`` (see ``run_exercises``): verdicts by exercise id."""
     planned, verdicts = [], {}
     for exercise in exercises:
         try:
@@ -245,16 +273,30 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
             limit = timeout or p.exercise.timeout
             if timeouts >= TIMEOUTS_BEFORE_HURRY:  # a hang in shared code: do not wait 5 s x 30
                 limit = min(limit, max(HURRIED_TIMEOUT, limit / 3))
-            got_all[p.exercise.id] = answer = session.run(p.calls, timeout=limit)
+            try:
+                got_all[p.exercise.id] = answer = session.run(p.calls, timeout=limit)
+            except Exception as error:  # the trusted side failed, not the student's code
+                got_all[p.exercise.id] = Answer(GRADER_ERROR, message=fault_text(error))
+                session.close()
+                session.worker = None
+                continue
             timeouts += answer.status == "timeout"
     finally:
         session.close()
-    want_all = reference_run.results()
+    want_all, reference_error = reference_run.results()
     for p in planned:
         want = want_all.get(p.exercise.id) if reference is not None else stored_results(stored, p)
+        if reference is not None and want is None:
+            verdicts[p.exercise.id] = grader_fault(reference_error or "no reference results")
+            continue
         verdicts[p.exercise.id] = verdict_of(p, got_all[p.exercise.id], want,
                                              stored_missing=reference is None and want is None)
-    return [(e, verdicts[e.id]) for e in exercises]
+    return verdicts
+
+
+def fault_text(error: BaseException) -> str:
+    """``Type: message`` of an exception the trusted side raised."""
+    return f"{type(error).__name__}: {error}"
 
 
 class ReferenceRun:
@@ -272,21 +314,30 @@ class ReferenceRun:
                                            args=(reference, missing, self.out), daemon=True)
             self.thread.start()
 
-    def results(self) -> dict[str, list[Result]]:
-        """Wait for the reference; ``GraderError`` if it failed."""
+    def results(self) -> tuple[dict[str, list[Result]], str]:
+        """Wait for the reference: its results by exercise id, and why any are missing.
+
+        The error (``""`` when none) is the grader's fault; results it left out are not
+        cached, so the next run of those exercises starts the reference again.
+        """
+        found = {i: REFERENCE_CACHE[key] for i, key in self.keys.items()
+                 if key in REFERENCE_CACHE}
+        error = ""
         if self.thread is not None:
             self.thread.join()
-            if "error" in self.out:
-                raise GraderError(self.out["error"])
+            error = self.out.pop("error", "")
             if len(REFERENCE_CACHE) > 500:
                 REFERENCE_CACHE.clear()
             REFERENCE_CACHE.update({self.keys[i]: r for i, r in self.out.items()})
-        return {i: REFERENCE_CACHE[key] for i, key in self.keys.items()}
+            found.update(self.out)
+        return found, error
 
 
 def verdict_of(p: Planned, answer: Answer, want: list[Result] | None, *,
                stored_missing: bool) -> Verdict:
     """The verdict of one exercise from the worker's answer and the expected results."""
+    if answer.status == GRADER_ERROR:
+        return grader_fault(answer.message)
     if answer.status != "ok":
         return Verdict(answer.status, answer.message)
     try:

@@ -12,9 +12,9 @@ import re
 from nncourse.grader.registry import EXERCISES
 
 LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT",
-          "not_implemented": "TODO"}
+          "not_implemented": "TODO", "grader_error": "GRADER"}
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e",
-           "timeout": "#cf222e", "not_implemented": "#9a6700"}
+           "timeout": "#cf222e", "not_implemented": "#9a6700", "grader_error": "#57606a"}
 
 
 TOP = "vertical-align:top;text-align:left;padding:2px 8px"
@@ -65,10 +65,14 @@ def summary(report: dict) -> str:
             else ""
         return f"all {kind} passed for {len(rows)} exercise(s){more}"
     todo = sum(r["status"] == "not_implemented" for r in bad)
+    faults = sum(r["status"] == "grader_error" for r in bad)
+    fault_note = f", {faults} not graded because the grader failed (not your code)" \
+        if faults else ""
     return (f"{len(rows) - len(bad)} of {len(rows)} exercise(s) passed their {kind}; "
-            f"{len(bad) - todo} failing, {todo} not implemented yet"
-            f"{' (still raising NotImplementedError)' if todo else ''}; "
-            f"{report['score']}/{report['max_score']} points")
+            f"{len(bad) - todo - faults} failing, {todo} not implemented yet"
+            f"{' (still raising NotImplementedError)' if todo else ''}"
+            f"{fault_note}"
+            f"; {report['score']}/{report['max_score']} points")
 
 
 def as_text(report: dict, verbose: bool = True) -> str:

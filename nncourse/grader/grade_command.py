@@ -1,7 +1,8 @@
 """``nncourse grade DIR [--json]``: every check, hidden included, of ``DIR/nnlib``.
 
 With ``--json`` it prints exactly one JSON object: ``{score, max_score, exercises: [{id,
-lesson, points, max_points, status, message, diagnosis}], public_only}``.
+lesson, points, max_points, status, message, diagnosis}], public_only}``. An exercise the
+grader itself failed on (status ``grader_error``) makes the exit status 3.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Grade and print; exit status 2 when grading itself could not run."""
+    """Grade and print; exit status 2 when grading could not run, 3 on a grader error."""
     from nncourse.grader.api import grade_package
 
     try:
@@ -42,4 +43,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2, sort_keys=False))
     else:
         print(feedback.as_text(report))
+    faults = [r["id"] for r in report["exercises"] if r["status"] == "grader_error"]
+    if faults:
+        print(f"nncourse grade: the grader itself failed on {', '.join(faults)} (twice); these "
+              "are not graded: run the command again, and report it if it persists",
+              file=sys.stderr)
+        return 3
     return 0

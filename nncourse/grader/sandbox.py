@@ -244,7 +244,7 @@ class Worker:
         if self.failure is not None:
             return self.failure
         self.requests += 1
-        answer_path = self.scratch / f"answer-{self.requests}.npz"
+        answer_path = self.scratch / f"answer-{self.requests}.msg"
         meta = {"calls": calls, "answer": str(answer_path),
                 "cpu_seconds": int(cpu_seconds or timeout + 1)}
         deadline = time.monotonic() + timeout

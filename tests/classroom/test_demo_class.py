@@ -236,3 +236,31 @@ def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
     assert planted and f"softmax.forward: 1 x {planted}" in text
     assert "failed to run 1" in text and "notebook missing 1" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_a_grader_fault_is_its_own_status_and_the_next_run_grades_it(demo, tmp_path,
+                                                                     monkeypatch, capsys):
+    """When the grader itself fails on a correct student, is the submission marked
+    ``grader error`` (not ``ok`` with 0), listed at the end, and graded by the next run?"""
+    from common import read_csv
+
+    from nncourse.cli import main
+
+    (tmp_path / "faulty_grader.py").write_text(
+        "def grade_package(*args, **kwargs):\n"
+        "    raise SystemError('AST constructor recursion depth mismatch (injected)')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("NNCOURSE_GRADER_API", "faulty_grader")
+    course, csv_path = str(demo.course), str(tmp_path / "faulty.csv")
+    assert main(["autograde", "2", "--course", course, "--force", "--student",
+                 "s01-complete"]) == 1
+    err = capsys.readouterr().err
+    assert "the grader itself failed on 1 submission(s)" in err and "s01-complete" in err
+    assert main(["export", "--course", course, "--lesson", "2", "-o", csv_path]) == 0
+    assert read_csv(Path(csv_path).read_text())[("s01-complete", LESSON)]["status"] \
+        == "grader error"
+    monkeypatch.delenv("NNCOURSE_GRADER_API")
+    assert main(["autograde", "2", "--course", course]) == 0  # no --force needed
+    assert "graded 1 submission(s)" in capsys.readouterr().out
+    assert main(["export", "--course", course, "--lesson", "2", "-o", csv_path]) == 0
+    assert read_csv(Path(csv_path).read_text()) == demo.rows
