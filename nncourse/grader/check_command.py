@@ -16,17 +16,17 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from nncourse.grader import feedback
+from nncourse.grader import report_text
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import preload, select
-from nncourse.grader.sandbox import prelaunch
+from nncourse.grader.workers import prelaunch
 
 
 class ChecksFailed(AssertionError):
     """Some checks failed; ``.result`` holds the full ``CheckResult``."""
 
     def __init__(self, result: CheckResult):
-        super().__init__(feedback.summary(result.report))
+        super().__init__(report_text.summary(result.report))
         self.result = result
 
 
@@ -42,12 +42,12 @@ class CheckResult:
         return all(r["status"] == "passed" for r in self.report["exercises"])
 
     def __str__(self) -> str:
-        return f"checks of {self.package}\n" + feedback.as_text(self.report)
+        return f"checks of {self.package}\n" + report_text.as_text(self.report)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return feedback.as_html(self.report)
+        return report_text.as_html(self.report)
 
 
 def find_nnlib(path: Path | None = None, prefer_cwd: bool = False) -> Path:

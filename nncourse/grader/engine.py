@@ -29,7 +29,7 @@ from nncourse.grader.checks.diagnose import hint
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import Exercise
 from nncourse.grader.registry import preload as registry_preload
-from nncourse.grader.sandbox import Answer, Limits, Worker, take_prelaunched
+from nncourse.grader.workers import Answer, Limits, Worker, take_prelaunched
 
 
 @dataclass

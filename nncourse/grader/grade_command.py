@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from nncourse.grader import feedback
+from nncourse.grader import report_text
 from nncourse.grader.errors import GraderError
 
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=False))
     else:
-        print(feedback.as_text(report))
+        print(report_text.as_text(report))
     faults = [r["id"] for r in report["exercises"] if r["status"] == "grader_error"]
     if faults:
         print(f"nncourse grade: the grader itself failed on {', '.join(faults)} (twice); these "

@@ -37,6 +37,12 @@ MAX_MESSAGE = 256 * 2**20  # bytes; a worker answer larger than this is refused
 DTYPE = re.compile(r"[<>|=][biuf][1-8]\Z")  # numbers only: no objects, strings, records
 
 
+# What the stand-ins of a training loop log (``inside/standins.py``), one code per call,
+# sent back as an integer array.
+EVENTS = {"model.forward": 1, "loss.forward": 2, "zero_grad": 3, "loss.backward": 4,
+          "model.backward": 5, "step": 6}
+
+
 class ProtocolError(RuntimeError):
     """A message that is malformed, too large, or holds a non-numeric array."""
 

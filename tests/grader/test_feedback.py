@@ -10,7 +10,7 @@ import re
 import pytest
 from bugzoo import BUGS, apply, bug
 
-from nncourse.grader import feedback
+from nncourse.grader import report_text
 from nncourse.grader.api import grade_package
 from nncourse.grader.checks.diagnose import HINTS, hint
 
@@ -168,7 +168,7 @@ def test_the_student_reads_a_precise_message(case, tmp_path):
     report = student_check(variant, tmp_path)
     row = report["exercises"][0]
     assert (row["status"], row["diagnosis"]) == (status, diagnosis), row["message"]
-    text = feedback.as_text(report)
+    text = report_text.as_text(report)
     assert phrase in text
     assert "BadReturn" not in text and "\n         \n" not in text  # no jargon, no empty line
     if diagnosis:
@@ -185,10 +185,10 @@ def test_summary_never_claims_more_than_what_ran():
     row = {"id": "relu.forward", "points": 1, "max_points": 1, "status": "passed",
            "message": "", "diagnosis": None}
     public = {"exercises": [row], "public_only": True, "score": 1, "max_score": 1}
-    for text in (feedback.as_text(public), feedback.as_html(public)):
+    for text in (report_text.as_text(public), report_text.as_html(public)):
         assert "all public checks passed" in text and "all tests passed" not in text
     assert re.search(r"hidden included\) passed",
-                     feedback.summary({**public, "public_only": False}))
+                     report_text.summary({**public, "public_only": False}))
 
 
 def row(id_, status, message=""):
@@ -203,11 +203,11 @@ def test_a_failure_names_the_failing_exercises_it_runs_and_timeouts_get_advice()
                             row("capstone.digits", "failed", "test accuracy 50%"),
                             row("train.minibatches", "timeout", "no result within 5 s")],
               "public_only": True, "score": 1, "max_score": 4}
-    text = feedback.as_text(report)
+    text = report_text.as_text(report)
     assert "This check runs your linear.backward, train.minibatches, which did not pass" in text
     assert text.count("This check runs your") == 1  # relu.forward passed: not named
     assert "print inside a loop" in text
-    page = feedback.as_html(report)
+    page = report_text.as_html(report)
     assert "<b>Likely bug:</b> x" in page and "vertical-align:top" in page
 
 
@@ -216,7 +216,7 @@ def test_an_import_error_is_shown_once_with_the_students_path(tmp_path):
                   "        out += self.b.value\n", "        out += self.b.value)\n")
     parent = apply(variant, tmp_path)
     report = grade_package(parent, lesson=1, hidden=False, stored_only=True)
-    text = feedback.as_text(report)
+    text = report_text.as_text(report)
     assert text.count("SyntaxError") == 1 and 'File "nnlib/layers.py", line' in text
     assert "nncourse-worker" not in text
     assert text.count("the same import error as sigmoid.forward above") == 5

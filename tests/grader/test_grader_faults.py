@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_protocol import Cycle  # noqa: E402
 
-from nncourse.grader import engine, grade_command, sandbox  # noqa: E402
+from nncourse.grader import engine, grade_command, workers  # noqa: E402
 from nncourse.grader.api import grade_package  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def submission(tmp_path) -> Path:
 def flaky_decode(monkeypatch, failures: int) -> list[int]:
     """Make the first ``failures`` decodes of worker messages raise; count all calls."""
     calls = [0]
-    real = sandbox.decode
+    real = workers.decode
 
     def decode(data):
         calls[0] += 1
@@ -41,7 +41,7 @@ def flaky_decode(monkeypatch, failures: int) -> list[int]:
             raise SystemError("AST constructor recursion depth mismatch (injected)")
         return real(data)
 
-    monkeypatch.setattr(sandbox, "decode", decode)
+    monkeypatch.setattr(workers, "decode", decode)
     engine.REFERENCE_CACHE.clear()
     return calls
 

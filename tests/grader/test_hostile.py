@@ -9,7 +9,7 @@ from bugzoo import SOLUTIONS, Variant, apply
 
 from nncourse.grader.engine import run_exercises
 from nncourse.grader.registry import select
-from nncourse.grader.sandbox import Limits
+from nncourse.grader.workers import Limits
 
 MARK = "987.654321"  # the detached child execs `sleep 987.654321`
 

@@ -21,7 +21,7 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
-from nncourse.grader.standins import EVENTS
+from nncourse.grader.protocol import EVENTS
 
 
 def indexed_rows(n, d=3):

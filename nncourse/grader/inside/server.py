@@ -1,6 +1,6 @@
 """The worker: the only process that imports a submission's ``nnlib``.
 
-Started by ``nncourse.grader.sandbox`` as ``python -s -P -m nncourse.grader.worker REQ RESP
+Started by ``nncourse.grader.workers`` as ``python -s -P -m nncourse.grader.inside.server REQ RESP
 CONFIG``, with a clean environment, a scratch folder as cwd, and ``sys.path`` starting
 with a folder that holds nothing but a copy of the submission's ``nnlib``. It lowers its
 own resource limits, imports numpy and the probes (trusted code) *before* any student
@@ -120,7 +120,7 @@ def run_child(meta: dict, arrays: dict, config: dict, fds: tuple[int, int]) -> N
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         soft = min(cpu + used, hard - 1) if hard != resource.RLIM_INFINITY else cpu + used
         resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
-        from nncourse.grader import probes
+        from nncourse.grader.inside import probes
         from nncourse.grader.protocol import encode
 
         answer_meta, answer_arrays = probes.run_calls(meta["calls"], arrays)
@@ -183,8 +183,8 @@ def main(argv: list[str]) -> None:
 
     import numpy  # noqa: F401 - imported before any student code
 
-    from nncourse.grader import probes  # noqa: F401 - likewise
     from nncourse.grader.confine import confine
+    from nncourse.grader.inside import probes  # noqa: F401 - likewise
     from nncourse.grader.protocol import encode, write_frame
 
     confined = confine(os.path.dirname(site)) if config.get("confine", True) else False

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EVENTS = {"model.forward": 1, "loss.forward": 2, "zero_grad": 3, "loss.backward": 4,
-          "model.backward": 5, "step": 6}
+from nncourse.grader.protocol import EVENTS
 
 
 def make_standins(layers):

@@ -2,7 +2,7 @@
 
 ``Worker(package)`` copies only the ``.py`` files of the submission's ``nnlib`` into a
 fresh scratch folder (data reach it as arrays, never as files), and starts
-``nncourse.grader.worker`` there in its own session:
+``nncourse.grader.inside.server`` there in its own session:
 
 - ``python -s -P`` and an environment built from nothing: no user site, no cwd or
   script folder on ``sys.path``, no ``PYTHONPATH``, so a ``sitecustomize.py``, a fake
@@ -187,7 +187,7 @@ class Worker:
                   "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb,
                   "preload": self.preload, "confine": self.limits.confine}
         flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
-        command = [sys.executable, *flags, "-m", "nncourse.grader.worker",
+        command = [sys.executable, *flags, "-m", "nncourse.grader.inside.server",
                    str(req_read), str(resp_write), json.dumps(config)]
         try:
             self.process = subprocess.Popen(
@@ -240,7 +240,7 @@ class Worker:
 
     def run(self, calls: list[dict], arrays: dict, *,
             timeout: float, cpu_seconds: int | None = None) -> Answer:
-        """Run ``calls`` (see ``nncourse.grader.probes``) in a fresh child of the worker."""
+        """Run ``calls`` (see ``nncourse.grader.inside.probes``) in a fresh child of the worker."""
         if self.failure is not None:
             return self.failure
         self.requests += 1
