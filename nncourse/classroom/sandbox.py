@@ -5,6 +5,9 @@ the grader's user. The course's kernelspec ``nncourse-sandbox`` runs this module
 ``ipykernel`` directly. It is a launcher that ends by ``exec``-ing ipykernel, so the PID
 nbgrader signals (interrupt on timeout, kill at shutdown) is the kernel's own:
 
+All of it is built from the isolation layer (``nncourse.isolation``), the same parts the
+grader's workers use:
+
 1. **Scratch copy.** Copy only ``nnlib/**/*.py`` of the submission (no symlinks), the
    instructor's ``nnlib/datasets`` and the connection file into a fresh folder under
    ``$NNCOURSE_SCRATCH`` (set per run by ``nncourse autograde``; the system temp folder
@@ -15,11 +18,13 @@ nbgrader signals (interrupt on timeout, kill at shutdown) is the kernel's own:
    repository (``.git`` and ``solutions/`` included) except the ``nncourse`` package and a
    Python environment that lives inside it, and over ``nncourse/grader/hidden``.
 3. **Unprivileged user** (Linux, root): groups cleared, a uid/gid of the kernel's own
-   (``kernel_uid``: 200000 + PID mod 100000, no account, owns nothing but the scratch
-   copy, so parallel kernels cannot read each other either), ``no_new_privs``; limits
-   on address space, file size, processes and core dumps.
-4. Elsewhere (not root, macOS, Windows) only step 1 and the limits apply: the notebook runs
-   away from the course folder but with the grader's rights. ``docs/instructor.md`` says so.
+   (``rights.own_uid``: 200000 + PID mod 100000, no account, owns nothing but the scratch
+   copy, so parallel kernels cannot read each other either), ``no_new_privs``.
+4. **Always**: an environment built from nothing, limits on address space, file size,
+   processes (with a uid of its own) and core dumps, and death with nbgrader's batch
+   process (``nncourse.isolation.enter``). Elsewhere (not root, macOS, Windows) only
+   these and step 1 apply: the notebook runs away from the course folder but with the
+   grader's rights. ``docs/instructor.md`` says so.
 
 Authoritative ``nnlib`` scores never come from this kernel (see ``autograde.py``); the
 sandbox protects the course's secrets and files from the notebook's code.
@@ -28,27 +33,21 @@ sandbox protects the course's secrets and files from the notebook's code.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from nncourse.classroom.mounts import closed_ancestors, hidden_and_kept, hide_paths
+from nncourse.isolation import enter, rights, scratch
+from nncourse.isolation.environment import clean_environment
+from nncourse.isolation.limits import Limits
+from nncourse.isolation.mounts import hidden_and_kept, hide_paths
+from nncourse.isolation.rights import level
 
 KERNEL_NAME = "nncourse-sandbox"
-FIRST_UID = 200000  # kernel uids: FIRST_UID + pid % UID_RANGE, no passwd entry, no files
-UID_RANGE = 100000
-PR_SET_NO_NEW_PRIVS = 38
-LIMITS = {  # resource name -> soft and hard limit
-    "RLIMIT_AS": 4 * 2**30,
-    "RLIMIT_FSIZE": 256 * 2**20,
-    "RLIMIT_NPROC": 512,
-    "RLIMIT_CORE": 0,
-}
+SCRATCH_PREFIX = "kernel-"
+MEMORY_MB, FSIZE_MB = 4096, 256
 
 
 def kernelspec_dir(course_private: Path) -> Path:
@@ -71,128 +70,58 @@ def install_kernelspec(course_private: Path, course_root: Path, repo: Path) -> P
     return folder
 
 
-def level() -> str:
-    """What this machine isolates: ``"namespace+nobody"``, ``"nobody"`` or ``"scratch-only"``.
-
-    ``"nobody"`` (an unprivileged uid, no mount namespace) needs an interpreter that
-    other users can run. ``NNCOURSE_SANDBOX_LEVEL`` may lower the level (to try what a
-    machine without root or namespaces does), never raise it.
-    """
-    forced = os.environ.get("NNCOURSE_SANDBOX_LEVEL", "")
-    if forced == "scratch-only" or not sys.platform.startswith("linux") or os.geteuid() != 0:
-        return "scratch-only"
-    unshare = shutil.which("unshare")
-    probe = [unshare, "--mount", "true"] if unshare and forced != "nobody" else None
-    if probe and subprocess.run(probe, capture_output=True).returncode == 0:
-        return "namespace+nobody"
-    if closed_ancestors(Path(sys.executable).resolve()):
-        return "scratch-only"
-    return "nobody"
-
-
-def copy_submission(src: Path, scratch: Path) -> None:
-    """Copy ``src/nnlib/**/*.py`` into ``scratch/nnlib``, skipping symlinks."""
-    base = src / "nnlib"
-    if not base.is_dir() or base.is_symlink():
-        return
-    for path in sorted(base.rglob("*.py")):
-        if path.is_symlink() or any(p.is_symlink() for p in path.relative_to(src).parents):
-            continue
-        target = scratch / path.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-
-
-def copy_trusted(repo: Path, scratch: Path) -> None:
+def copy_trusted(repo: Path, folder: Path) -> None:
     """Add what the kernel may use but students do not hand in.
 
     That is the course's data sets (``nnlib/datasets`` of the instructor's copy) and
     matplotlib's font cache (else each kernel spends a second or more rebuilding it).
     """
     datasets = repo / "nnlib" / "datasets"
-    if datasets.is_dir() and (scratch / "nnlib").is_dir():
-        shutil.copytree(datasets, scratch / "nnlib" / "datasets", dirs_exist_ok=True)
+    if datasets.is_dir() and (folder / "nnlib").is_dir():
+        shutil.copytree(datasets, folder / "nnlib" / "datasets", dirs_exist_ok=True)
     cache = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
-    (scratch / ".matplotlib").mkdir()
+    (folder / ".matplotlib").mkdir()
     for path in cache.glob("fontlist-*.json"):
-        shutil.copyfile(path, scratch / ".matplotlib" / path.name)
+        shutil.copyfile(path, folder / ".matplotlib" / path.name)
 
 
-def chown_tree(folder: Path, uid: int) -> None:
-    """Give ``folder`` and everything in it to ``uid`` (gid the same)."""
-    for path in [folder, *folder.rglob("*")]:
-        os.chown(path, uid, uid, follow_symlinks=False)
+def exec_kernel(folder: Path, own_uid: bool) -> None:
+    """Replace this process by ipykernel, isolated: cwd ``folder``, a clean environment.
 
-
-def kernel_uid() -> int:
-    """An unprivileged uid of this kernel's own.
-
-    Kernels graded at the same time (``--jobs``) get different uids (their PIDs differ),
-    so one cannot read another's scratch folder or ``/proc/PID`` entries.
+    The isolation layer's entry point applies the limits (a process cap only with a uid
+    of its own) and the parent-death signal (the parent is nbgrader's batch process).
     """
-    return FIRST_UID + os.getpid() % UID_RANGE
-
-
-def drop_privileges(uid: int) -> None:
-    """Become ``uid`` (group the same) with no groups and ``no_new_privs`` (Linux, root)."""
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-
-
-def set_limits(own_uid: bool) -> None:
-    """Apply ``LIMITS`` where the platform has them.
-
-    The process limit counts every process of the uid, so it is set only when the kernel
-    has a uid of its own (not for the grader's user in ``scratch-only`` mode).
-    """
-    try:
-        import resource
-    except ImportError:  # Windows
-        return
-    for name, value in LIMITS.items():
-        if name == "RLIMIT_NPROC" and not own_uid:
-            continue
-        if hasattr(resource, name):
-            try:
-                resource.setrlimit(getattr(resource, name), (value, value))
-            except (ValueError, OSError):
-                pass
-
-
-def exec_kernel(scratch: Path) -> None:
-    """Replace this process by ipykernel, cwd ``scratch``, a clean ``HOME`` there."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NNCOURSE_", "JUPYTER_"))}
-    env.update(HOME=str(scratch), IPYTHONDIR=str(scratch / ".ipython"),
-               MPLCONFIGDIR=str(scratch / ".matplotlib"), TMPDIR=str(scratch),
-               JUPYTER_RUNTIME_DIR=str(scratch / ".runtime"), MPLBACKEND="Agg",
-               # one BLAS thread and few malloc arenas: fair with --jobs, and the address
-               # space limit is not eaten by per-thread reservations on many-core graders
-               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               MALLOC_ARENA_MAX="2")
-    env.pop("PYTHONPATH", None)
-    os.chdir(scratch)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(scratch / "connection.json"),
-            "--IPKernelApp.exec_lines=['import nncourse.classroom.kernel_startup']"]
+    env = clean_environment(
+        folder, IPYTHONDIR=str(folder / ".ipython"), MPLCONFIGDIR=str(folder / ".matplotlib"),
+        JUPYTER_RUNTIME_DIR=str(folder / ".runtime"),
+        # few malloc arenas: the address space limit is not eaten by per-thread
+        # reservations on many-core graders
+        MALLOC_ARENA_MAX="2")
+    os.chdir(folder)
+    resources = Limits(memory_mb=MEMORY_MB, fsize_mb=FSIZE_MB, cpu_seconds=None,
+                       processes="own" if own_uid else None)
+    argv = enter.command(
+        "ipykernel.kernelapp:launch_new_instance",
+        ["-f", str(folder / "connection.json"),
+         "--IPKernelApp.exec_lines=['import nncourse.classroom.kernel_startup']"],
+        resource_limits=resources, landlock_write=None, parent=os.getppid(), safe_path=False)
     os.execve(sys.executable, argv, env)
 
 
 def launch(args: argparse.Namespace) -> None:
     """Stage 1, as nbgrader's user in the submission folder: make the scratch copy."""
-    base = Path(os.environ.get("NNCOURSE_SCRATCH") or tempfile.gettempdir())
-    scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=base))
-    copy_submission(Path.cwd(), scratch)
-    copy_trusted(Path(args.repo), scratch)
-    shutil.copyfile(args.f, scratch / "connection.json")
+    base = Path(os.environ["NNCOURSE_SCRATCH"]) if os.environ.get("NNCOURSE_SCRATCH") \
+        else None
+    folder = scratch.make_scratch(SCRATCH_PREFIX, base)
+    scratch.copy_package(Path.cwd() / "nnlib", folder / "nnlib")
+    copy_trusted(Path(args.repo), folder)
+    shutil.copyfile(args.f, folder / "connection.json")
     mode = level()
     if mode == "scratch-only":
-        set_limits(own_uid=False)
-        exec_kernel(scratch)
-    chown_tree(scratch, kernel_uid())  # the PID stays the same through every exec
-    os.chmod(scratch, 0o700)
-    stage2 = [sys.executable, "-m", "nncourse.classroom.sandbox", "--stage2", str(scratch),
+        exec_kernel(folder, own_uid=False)
+    rights.chown_tree(folder, rights.own_uid())  # the PID stays the same through every exec
+    os.chmod(folder, 0o700)
+    stage2 = [sys.executable, "-m", "nncourse.classroom.sandbox", "--stage2", str(folder),
               "--course", args.course, "--repo", args.repo, "-f", args.f]
     if mode == "namespace+nobody":
         unshare = shutil.which("unshare")
@@ -202,16 +131,15 @@ def launch(args: argparse.Namespace) -> None:
 
 def confine(args: argparse.Namespace) -> None:
     """Stage 2, root in its own mount namespace (or not): hide, drop rights, exec."""
-    scratch = Path(args.stage2)
+    folder = Path(args.stage2)
     if level() == "namespace+nobody":
         hide, keep = hidden_and_kept(Path(args.course).resolve(), Path(args.repo).resolve())
         try:
-            hide_paths(hide, keep, scratch.parent / f".staging-{scratch.name}")
+            hide_paths(hide, keep, folder.parent / f".staging-{folder.name}")
         except OSError as error:
             print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
-    set_limits(own_uid=True)
-    drop_privileges(kernel_uid())
-    exec_kernel(scratch)
+    rights.drop_privileges(rights.own_uid())
+    exec_kernel(folder, own_uid=True)
 
 
 def main(argv: list[str] | None = None) -> None:

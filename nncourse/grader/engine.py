@@ -29,7 +29,7 @@ from nncourse.grader.checks.diagnose import hint
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import Exercise
 from nncourse.grader.registry import preload as registry_preload
-from nncourse.grader.workers import Answer, Limits, Worker, take_prelaunched
+from nncourse.grader.workers import Answer, Worker, WorkerLimits, take_prelaunched
 
 
 @dataclass
@@ -132,7 +132,7 @@ def source_hash(package: Path) -> str:
 class Session:
     """Workers for one package, restarted when one fails."""
 
-    def __init__(self, package: Path, preload: tuple[str, ...], limits: Limits) -> None:
+    def __init__(self, package: Path, preload: tuple[str, ...], limits: WorkerLimits) -> None:
         self.package, self.preload, self.limits = package, preload, limits
         self.worker: Worker | None = None
         self.start_failure: Answer | None = None
@@ -145,7 +145,7 @@ class Session:
             if self.worker is not None:
                 self.worker.close()
             self.worker = take_prelaunched(self.package, self.preload) \
-                if self.limits == Limits() else None
+                if self.limits == WorkerLimits() else None
             self.worker = self.worker or Worker(self.package, preload=self.preload,
                                                 limits=self.limits)
             failure = self.worker.start()
@@ -168,7 +168,7 @@ def preload(planned: list[Planned]) -> tuple[str, ...]:
 
 def reference_results(package: Path, planned: list[Planned], out: dict) -> None:
     """Run every plan on the reference (in a thread); store results or the error in ``out``."""
-    session = Session(package, preload(planned), Limits())
+    session = Session(package, preload(planned), WorkerLimits())
     try:
         for p in planned:
             answer = session.run(p.calls, timeout=max(30.0, p.exercise.timeout * 4))
@@ -224,7 +224,7 @@ def grader_fault(detail: str) -> Verdict:
 def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
                   reference: Path | None, stored: dict | None = None,
                   datasets: Path | None = None,
-                  limits: Limits | None = None,
+                  limits: WorkerLimits | None = None,
                   timeout: float | None = None) -> list[tuple[Exercise, Verdict]]:
     """Grade ``exercises`` of the ``nnlib`` package folder ``package``.
 
@@ -256,7 +256,7 @@ def run_exercises(package: Path, exercises: list[Exercise], *, hidden: bool,
 
 def grade_once(package: Path, exercises: list[Exercise], *, hidden: bool,
                reference: Path | None, stored: dict | None, datasets: Path | None,
-               limits: Limits | None, timeout: float | None) -> dict[str, Verdict]:
+               limits: WorkerLimits | None, timeout: float | None) -> dict[str, Verdict]:
     """One grading pass of ``exercises`` (see ``run_exercises``): verdicts by exercise id."""
     planned, verdicts = [], {}
     for exercise in exercises:
@@ -266,7 +266,7 @@ def grade_once(package: Path, exercises: list[Exercise], *, hidden: bool,
             verdicts[exercise.id] = failure.verdict
     reference_run = ReferenceRun(reference, planned)
     got_all: dict[str, Answer] = {}
-    session = Session(package, preload(planned), limits or Limits())
+    session = Session(package, preload(planned), limits or WorkerLimits())
     timeouts = 0
     try:
         for p in planned:

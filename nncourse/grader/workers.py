@@ -1,19 +1,21 @@
-"""Run untrusted code at arm's length: a worker process with limits, and its clean-up.
+"""The trusted side's handle on a grading worker: start it, send requests, clean up.
 
-``Worker(package)`` copies only the ``.py`` files of the submission's ``nnlib`` into a
-fresh scratch folder (data reach it as arrays, never as files), and starts
-``nncourse.grader.inside.server`` there in its own session:
+``Worker(package)`` makes a scratch folder (``nncourse.isolation.scratch``) holding only a
+copy of the ``.py`` files of the submission's ``nnlib`` (data reach it as arrays, never
+as files), and starts ``nncourse.grader.inside.server`` there through the isolation
+layer (``nncourse.isolation.enter``), which gives it:
 
-- ``python -s -P`` and an environment built from nothing: no user site, no cwd or
-  script folder on ``sys.path``, no ``PYTHONPATH``, so a ``sitecustomize.py``, a fake
-  ``numpy`` or a fake ``nncourse`` beside the submission is never imported. (``-I``
-  would also ignore ``PYTHONHASHSEED``, which we fix for determinism.)
-- memory (``RLIMIT_AS``), CPU and file-size limits, set by the worker before it imports
-  any student code; a wall-clock limit per request, enforced here;
-- stdout and stderr go to a pipe that a thread drains, keeping the first few kilobytes;
+- ``python -s -P`` and an environment built from nothing (``isolation.environment``):
+  no user site, no cwd or script folder on ``sys.path``, no ``PYTHONPATH``, so a
+  ``sitecustomize.py``, a fake ``numpy`` or a fake ``nncourse`` beside the submission
+  is never imported. (``-I`` would also ignore ``PYTHONHASHSEED``, which we fix.)
+- memory (``RLIMIT_AS``), CPU and file-size limits, set before any student code is
+  imported; Landlock confinement to the scratch folder; death with this process;
+- its own session; stdout and stderr go to a pipe that a thread drains, keeping the
+  first few kilobytes; a wall-clock limit per request, enforced here;
 - on a timeout the request's process group is killed; on close the whole session is,
   and every process still carrying this worker's token in its environment (a detached,
-  double-forked child) is killed too.
+  double-forked child) is killed too; the scratch folder is removed.
 
 ``run`` returns an ``Answer``: the decoded message, or a status saying why there is
 none (``error``, ``timeout``). Nothing here imports ``nnlib``.
@@ -24,26 +26,23 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nncourse.grader.protocol import ProtocolError, decode, encode, read_frame, write_frame
+from nncourse.isolation import enter, processes, scratch
+from nncourse.isolation.environment import clean_environment
+from nncourse.isolation.limits import Limits
 
-TOKEN_VARIABLE = "NNCOURSE_WORKER_TOKEN"
-MAX_PACKAGE_BYTES = 20 * 2**20
-OUTPUT_KEEP = 8192
+SCRATCH_PREFIX = "nncourse-worker-"
 
 
 @dataclass(frozen=True)
-class Limits:
+class WorkerLimits:
     """Resource limits of one worker."""
 
     memory_mb: int = 2048
@@ -51,6 +50,11 @@ class Limits:
     fsize_mb: int = 64
     start_seconds: float = 8.0
     confine: bool = True  # Landlock file-system confinement, where the kernel has it
+
+    def resources(self) -> Limits:
+        """The isolation layer's limits for this worker (it runs as the grader's user)."""
+        return Limits(memory_mb=self.memory_mb, fsize_mb=self.fsize_mb,
+                             cpu_seconds=self.cpu_seconds, processes="shared")
 
 
 @dataclass
@@ -63,103 +67,19 @@ class Answer:
     message: str = ""
 
 
-def copy_package(package: Path, target: Path) -> None:
-    """Copy the ``.py`` files of ``package`` (no symlinks, no caches, nothing else)."""
-    total = 0
-    for path in sorted(package.rglob("*.py")):
-        rel = path.relative_to(package)
-        if path.is_symlink() or not path.is_file() or "__pycache__" in rel.parts:
-            continue
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        total += path.stat().st_size
-        if total > MAX_PACKAGE_BYTES:
-            raise ValueError(f"expected nnlib's .py files to hold at most "
-                             f"{MAX_PACKAGE_BYTES} bytes, got more")
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / rel)
-
-
 def worker_environment(token: str, home: Path) -> dict[str, str]:
-    """The whole environment of a worker: nothing inherited but a minimal PATH."""
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "TMPDIR": str(home),
-        "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONSAFEPATH": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-        "TQDM_DISABLE": "1",
-        TOKEN_VARIABLE: token,
-    }
-
-
-def processes_with_token(token: str) -> list[int]:
-    """Pids of live processes whose environment holds ``TOKEN=token``."""
-    needle = f"{TOKEN_VARIABLE}={token}".encode()
-    found = []
-    if not os.path.isdir("/proc"):  # no /proc (macOS): the session kill must do
-        return found
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as handle:
-                if needle in handle.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-def kill_token_holders(token: str) -> None:
-    """SIGKILL every process carrying ``token`` until none is left (a few rounds)."""
-    for _ in range(20):
-        pids = processes_with_token(token)
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.01)
-
-
-class OutputDrain(threading.Thread):
-    """Read a worker's stdout/stderr to the end, keeping only the first bytes."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(daemon=True)
-        self.fd, self.kept, self.total = fd, bytearray(), 0
-
-    def run(self) -> None:
-        """Read until end of file, keeping the first ``OUTPUT_KEEP`` bytes."""
-        try:
-            while True:
-                chunk = os.read(self.fd, 1 << 16)
-                if not chunk:
-                    break
-                self.total += len(chunk)
-                if len(self.kept) < OUTPUT_KEEP:
-                    self.kept += chunk[: OUTPUT_KEEP - len(self.kept)]
-        except OSError:
-            pass
+    """The whole environment of a worker: a clean one, plus its token."""
+    return clean_environment(home, PYTHONSAFEPATH="1",
+                             **{processes.TOKEN_VARIABLE: token})
 
 
 class Worker:
     """One worker process serving requests for one ``nnlib`` package."""
 
     def __init__(self, package: Path, *, preload: tuple[str, ...] = (),
-                 limits: Limits | None = None) -> None:
+                 limits: WorkerLimits | None = None) -> None:
         self.package, self.preload = Path(package), list(preload)
-        self.limits = limits or Limits()
+        self.limits = limits or WorkerLimits()
         self.process: subprocess.Popen | None = None
         self.failure: Answer | None = None
         self.modules: dict[str, str | None] = {}
@@ -172,23 +92,24 @@ class Worker:
 
     def launch(self) -> Answer | None:
         """Copy the package and spawn the worker process, without waiting for it."""
-        self.scratch = Path(tempfile.mkdtemp(prefix="nncourse-worker-"))
+        self.scratch = scratch.make_scratch(SCRATCH_PREFIX)
         site, work = self.scratch / "site", self.scratch / "work"
         work.mkdir()
         try:
-            copy_package(self.package, site / "nnlib")
+            scratch.copy_package(self.package, site / "nnlib")
         except (OSError, ValueError) as error:
             return self._fail("error", f"could not copy the package: {error}")
-        self.token = secrets.token_hex(16)
+        self.token = processes.new_token()
         req_read, self.req_write = os.pipe()
         self.resp_read, resp_write = os.pipe()
         out_read, out_write = os.pipe()
-        config = {"site": str(site), "memory_mb": self.limits.memory_mb,
-                  "cpu_seconds": self.limits.cpu_seconds, "fsize_mb": self.limits.fsize_mb,
-                  "preload": self.preload, "confine": self.limits.confine}
-        flags = ["-s", "-P"] if sys.version_info >= (3, 11) else ["-s"]
-        command = [sys.executable, *flags, "-m", "nncourse.grader.inside.server",
-                   str(req_read), str(resp_write), json.dumps(config)]
+        config = {"site": str(site), "cpu_seconds": self.limits.cpu_seconds,
+                  "preload": self.preload}
+        command = enter.command(
+            "nncourse.grader.inside.server:main",
+            [str(req_read), str(resp_write), json.dumps(config)],
+            resource_limits=self.limits.resources(), parent=os.getpid(),
+            landlock_write=str(self.scratch) if self.limits.confine else None)
         try:
             self.process = subprocess.Popen(
                 command, cwd=work, env=worker_environment(self.token, work),
@@ -203,7 +124,7 @@ class Worker:
             if self.process is not None:
                 for fd in (req_read, resp_write, out_write):
                     os.close(fd)
-        self.drain = OutputDrain(out_read)
+        self.drain = processes.OutputDrain(out_read)
         self.drain.start()
         return None
 
@@ -268,13 +189,10 @@ class Worker:
 
     def _timeout(self, child: int, timeout: float) -> Answer:
         """Kill the request's process group; restartable afterwards only via a new worker."""
-        try:
-            os.killpg(child, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        processes.kill(child, group=True)
         try:
             decode(read_frame(self.resp_read, time.monotonic() + 2.0, limit=1 << 20))
-            kill_token_holders_except(self.token, self.process.pid)
+            processes.kill_token_holders(self.token, keep=self.process.pid)
         except (TimeoutError, EOFError, ProtocolError, OSError):
             self.close()
         return Answer("timeout", message=f"no result within {timeout:g} s (an endless loop?)")
@@ -313,12 +231,9 @@ class Worker:
                     os.close(fd)
                 except OSError:
                     pass
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            processes.kill(self.process.pid, group=True)
             self.process.wait()
-            kill_token_holders(self.token)
+            processes.kill_token_holders(self.token)
             self.drain.join(timeout=0.5)
             try:
                 os.close(self.drain.fd)
@@ -334,16 +249,6 @@ class Worker:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def kill_token_holders_except(token: str, keep: int) -> None:
-    """Kill token holders other than the worker itself (leftovers of a timed-out request)."""
-    for pid in processes_with_token(token):
-        if pid != keep:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 PRELAUNCHED: dict[tuple, Worker] = {}

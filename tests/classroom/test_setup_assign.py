@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from common import ROOT
 
-from nncourse.classroom import mounts, sandbox
+from nncourse.classroom import sandbox
 from nncourse.classroom.setup import setup_course, student_files
 from nncourse.cli import main
+from nncourse.isolation import mounts
 
 
 @pytest.fixture

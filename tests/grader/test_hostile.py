@@ -9,12 +9,12 @@ from bugzoo import SOLUTIONS, Variant, apply
 
 from nncourse.grader.engine import run_exercises
 from nncourse.grader.registry import select
-from nncourse.grader.workers import Limits
+from nncourse.grader.workers import WorkerLimits
 
 MARK = "987.654321"  # the detached child execs `sleep 987.654321`
 
 
-QUICK = Limits(start_seconds=3.0)
+QUICK = WorkerLimits(start_seconds=3.0)
 
 
 def grade(parent, exercises, timeout=2.0, limits=QUICK):
@@ -94,7 +94,7 @@ def test_100_mb_of_prints_do_not_flood_the_grader(tmp_path):
                      "import importlib\nimport sys\nfor _ in range(100):\n"
                      "    sys.stdout.write('x' * 2**20)\nsys.stdout.flush()\n")
     verdicts = grade(parent, ["relu.forward", "relu.backward"], timeout=5.0,
-                     limits=Limits(start_seconds=10.0))
+                     limits=WorkerLimits(start_seconds=10.0))
     assert {v.status for v in verdicts.values()} == {"passed"}
 
 

@@ -1,12 +1,14 @@
 """The worker: the only process that imports a submission's ``nnlib``.
 
-Started by ``nncourse.grader.workers`` as ``python -s -P -m nncourse.grader.inside.server REQ RESP
-CONFIG``, with a clean environment, a scratch folder as cwd, and ``sys.path`` starting
-with a folder that holds nothing but a copy of the submission's ``nnlib``. It lowers its
-own resource limits, imports numpy and the probes (trusted code) *before* any student
-code, then imports ``nnlib`` and answers requests as a fork server: each request runs in
-a fresh forked child (its own process group, its own CPU limit) that writes its answer
-to a file, so a crash, an exit or a hang costs that request only.
+Started by ``nncourse.grader.workers`` through the isolation layer
+(``nncourse.isolation.enter``, target ``nncourse.grader.inside.server:main``, arguments
+``REQ RESP CONFIG``) with a clean environment, resource limits and a scratch folder as
+cwd. The isolation layer imports this module (and so numpy and the probes, trusted code)
+and confines the process *before* ``main`` runs; ``main`` puts a folder that holds
+nothing but a copy of the submission's ``nnlib`` first on ``sys.path``, imports it and
+answers requests as a fork server: each request runs in a fresh forked child (its own
+process group, its own CPU limit) that writes its answer to a file, so a crash, an exit
+or a hang costs that request only.
 
 Frames sent on RESP: ``{"ready": ...}`` once, then per request ``{"started": pid}`` and
 ``{"finished": pid, "status": ...}``. The trusted side reads the child's answer file.
@@ -22,39 +24,13 @@ import signal
 import sys
 import traceback
 
+import numpy  # noqa: F401 - imported before any student code, and before confinement
+
+import nncourse.isolation as isolation
+from nncourse.grader.inside import probes
+from nncourse.grader.protocol import decode, encode, read_frame, write_frame
+
 PR_SET_CHILD_SUBREAPER = 36
-
-
-def limit_resources(config: dict) -> None:
-    """Memory, file size and core-dump limits for this process and its children."""
-    memory = int(config["memory_mb"]) * 2**20
-    size = int(config["fsize_mb"]) * 2**20
-    cpu = int(config["cpu_seconds"])
-    limits = [(resource.RLIMIT_AS, memory, memory), (resource.RLIMIT_FSIZE, size, size),
-              (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_CPU, cpu, cpu + 1)]
-    if hasattr(os, "getuid") and os.getuid() != 0 and os.path.isdir("/proc"):
-        # a fork bomb stops at a few hundred processes (root ignores RLIMIT_NPROC)
-        room = user_processes(os.getuid()) + 256
-        limits.append((resource.RLIMIT_NPROC, room, room))
-    for which, soft, hard in limits:
-        try:
-            resource.setrlimit(which, (soft, hard))
-        except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS: the other limits still hold
-            pass
-
-
-def user_processes(uid: int) -> int:
-    """How many processes (threads count for RLIMIT_NPROC too) the user runs now."""
-    count = 0
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/status", "rb") as handle:
-                fields = dict(line.split(b":", 1) for line in handle if b":" in line)
-            if int(fields[b"Uid"].split()[0]) == uid:
-                count += int(fields.get(b"Threads", b"1").strip() or 1)
-        except (OSError, ValueError, KeyError):
-            continue
-    return count
 
 
 def short_error(error: BaseException, limit: int = 1500) -> str:
@@ -120,9 +96,6 @@ def run_child(meta: dict, arrays: dict, config: dict, fds: tuple[int, int]) -> N
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         soft = min(cpu + used, hard - 1) if hard != resource.RLIM_INFINITY else cpu + used
         resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
-        from nncourse.grader.inside import probes
-        from nncourse.grader.protocol import encode
-
         answer_meta, answer_arrays = probes.run_calls(meta["calls"], arrays)
         data = encode(answer_meta, answer_arrays)
         path = meta["answer"]
@@ -145,8 +118,6 @@ def run_child(meta: dict, arrays: dict, config: dict, fds: tuple[int, int]) -> N
 
 def serve(req_fd: int, resp_fd: int, config: dict) -> None:
     """Answer requests until the trusted side closes the request pipe."""
-    from nncourse.grader.protocol import decode, encode, read_frame, write_frame
-
     while True:
         try:
             meta, arrays = decode(read_frame(req_fd))
@@ -169,10 +140,9 @@ def serve(req_fd: int, resp_fd: int, config: dict) -> None:
         write_frame(resp_fd, encode({"finished": pid, "status": finished}))
 
 
-def main(argv: list[str]) -> None:
-    """Set up, import the submission, report readiness, then serve requests."""
-    req_fd, resp_fd, config = int(argv[1]), int(argv[2]), json.loads(argv[3])
-    limit_resources(config)
+def main(args: list[str]) -> None:
+    """Import the submission, report readiness, then serve requests (``REQ RESP CONFIG``)."""
+    req_fd, resp_fd, config = int(args[0]), int(args[1]), json.loads(args[2])
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -180,25 +150,13 @@ def main(argv: list[str]) -> None:
     site = config["site"]
     sys.path[:] = [site] + [p for p in sys.path if p and os.path.realpath(p) != os.getcwd()]
     sys.dont_write_bytecode = True
-
-    import numpy  # noqa: F401 - imported before any student code
-
-    from nncourse.grader.confine import confine
-    from nncourse.grader.inside import probes  # noqa: F401 - likewise
-    from nncourse.grader.protocol import encode, write_frame
-
-    confined = confine(os.path.dirname(site)) if config.get("confine", True) else False
-
     try:
         modules = import_submission(site, config.get("preload", []))
-        ready = {"ready": True, "modules": modules, "confined": confined}
+        ready = {"ready": True, "modules": modules,
+                 "confined": bool(isolation.APPLIED.get("confined"))}
     except BaseException as error:  # noqa: B036 - report whatever the import raised
         ready = {"ready": False, "error": short_error(error),
                  "not_implemented": isinstance(error, NotImplementedError)}
     write_frame(resp_fd, encode(ready))
     if ready["ready"]:
         serve(req_fd, resp_fd, config)
-
-
-if __name__ == "__main__":
-    main(sys.argv)

@@ -1,7 +1,8 @@
 """Hide paths from the autograde kernel: empty read-only tmpfs mounts in its own namespace.
 
-Run as root inside ``unshare --mount --propagation private`` (see ``sandbox.py``), so
-the mounts exist for the kernel only. ``hidden_and_kept`` decides what to cover (the
+Run as root inside ``unshare --mount --propagation private`` (the autograde kernel's
+launcher does, ``nncourse.classroom.autograde.kernel``), so the mounts exist for that
+process only. ``hidden_and_kept`` decides what to cover (the
 course, the instructor repository, ``grader/hidden``, closed folders above the
 interpreter) and what to re-expose read-only inside them (the ``nncourse`` package, the
 Python installation); ``hide_paths`` does it.
