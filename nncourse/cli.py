@@ -15,18 +15,22 @@ import sys
 # verb -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("nncourse.grader.check_command", "run the public checks of your nnlib"),
-    "submit": ("nncourse.classroom.submit", "pack a lesson notebook with your nnlib for hand-in"),
+    "submit": ("nncourse.student.submit", "pack a lesson notebook with your nnlib for hand-in"),
     "release": ("nncourse.release.command", "regenerate nnlib/ and lessons/ from solutions/"),
     "grade": ("nncourse.grader.grade_command", "grade DIR/nnlib with all checks, hidden included"),
     "reference": ("nncourse.release.reference", "build the executed solution notebooks (+HTML)"),
-    "bundle": ("nncourse.classroom.bundle", "build the student bundle (folder, zip, git repo)"),
-    "setup": ("nncourse.classroom.setup", "create an nbgrader course folder for a class"),
-    "assign": ("nncourse.classroom.assign", "release a lesson to the class through nbgrader"),
-    "collect": ("nncourse.classroom.collect", "collect submissions (exchange or LMS zips)"),
-    "autograde": ("nncourse.classroom.autograde", "autograde a lesson for the whole class"),
-    "feedback": ("nncourse.classroom.feedback", "generate feedback HTML without hidden tests"),
-    "export": ("nncourse.classroom.export", "export grades as CSV with a status column"),
-    "report": ("nncourse.classroom.report", "class score distribution and common bugs"),
+    "bundle": ("nncourse.classroom.prepare.bundle",
+               "build the student bundle (folder, zip, git repo)"),
+    "setup": ("nncourse.classroom.prepare.course_folder",
+              "create an nbgrader course folder for a class"),
+    "assign": ("nncourse.classroom.prepare.assign",
+               "release a lesson to the class through nbgrader"),
+    "collect": ("nncourse.classroom.intake.collect", "collect submissions (exchange or LMS zips)"),
+    "autograde": ("nncourse.classroom.autograde.run", "autograde a lesson for the whole class"),
+    "feedback": ("nncourse.classroom.results.feedback",
+                 "generate feedback HTML without hidden tests"),
+    "export": ("nncourse.classroom.results.export", "export grades as CSV with a status column"),
+    "report": ("nncourse.classroom.results.report", "class score distribution and common bugs"),
 }
 
 

@@ -11,7 +11,7 @@ A course folder (made by ``nncourse setup``) looks like::
       submitted/STUDENT/lessonNN/   NN_name.ipynb + nnlib/**.py
       autograded/, feedback/  nbgrader's folders
       nncourse/records/lessonNN/STUDENT.json   one autograde record per submission
-      nncourse/jupyter/kernels/nncourse-sandbox/   the sandboxed kernel (see sandbox.py)
+      nncourse/jupyter/kernels/nncourse-sandbox/   the isolated kernel (autograde/kernel.py)
 
 Each lesson is the nbgrader assignment ``lessonNN``. The autograded exercises of a lesson
 are read from its source notebook: every locked, graded code cell whose code calls
@@ -25,26 +25,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nncourse.lessons import CourseError, lesson_name, lesson_number  # noqa: F401 - re-exported
+
 CONFIG_NAME = "nncourse.json"
-LESSON_RE = re.compile(r"^(?:lesson)?(\d{1,2})(?:_.*?)?(?:\.ipynb)?$")
 CHECK_CALL = re.compile(r"""nncourse\.check\(\s*["']([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)["']""")
-
-
-class CourseError(RuntimeError):
-    """A course folder, lesson or submission is not what a command expected."""
-
-
-def lesson_name(text: str | int) -> str:
-    """Normalise ``0``, ``"00"``, ``"lesson00"`` or ``"00_welcome"`` to ``"lesson00"``."""
-    match = LESSON_RE.match(str(text).strip())
-    if not match:
-        raise CourseError(f"expected a lesson like 3, 03 or lesson03, got {text!r}")
-    return f"lesson{int(match.group(1)):02d}"
-
-
-def lesson_number(name: str) -> int:
-    """``"lesson03"`` -> 3."""
-    return int(lesson_name(name)[len("lesson"):])
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nncourse.release.errors import ReleaseError
 from nncourse.release.markers import ANY_MARKER, make_stub
 
 Files = dict[str, bytes]
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
-
-
-class ReleaseError(RuntimeError):
-    """The release cannot be built (missing source, malformed marker, leaked solution)."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from nncourse.release.builder import ReleaseError, differences, release
-from nncourse.release.markers import MarkerError
+from nncourse.release.builder import differences, release
+from nncourse.release.errors import MarkerError, ReleaseError
 
 
 def find_root(start: Path) -> Path:

@@ -17,16 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nncourse.release.errors import MarkerError
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?P<rest>.*)$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 EXERCISE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 # Any mention of a marker word, even malformed ("#BEGIN SOLUTION"), is checked so that a
 # typo cannot let a solution slip into the student release unnoticed.
 ANY_MARKER = re.compile(r"(BEGIN|END)\s+(SOLUTION|HIDDEN TESTS)")
-
-
-class MarkerError(ValueError):
-    """A solution marker is malformed; the message names the file and line."""
 
 
 @dataclass(frozen=True)

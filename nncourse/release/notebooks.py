@@ -23,7 +23,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from nncourse.release.builder import ReleaseError
+from nncourse.release.errors import ReleaseError
 
 SCHEMA_VERSION = 3
 KERNEL_NAME = "python3"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from nncourse.release.builder import ReleaseError
 from nncourse.release.command import find_root
+from nncourse.release.errors import ReleaseError
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -33,7 +33,7 @@ class Demo:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Demo:
     """The demo class after the whole workflow."""
-    from nncourse.classroom.setup import setup_course
+    from nncourse.classroom.prepare.course_folder import setup_course
     from nncourse.cli import main
 
     base = tmp_path_factory.mktemp("demo")

@@ -13,7 +13,7 @@ import pytest
 from common import ROOT
 
 from nncourse.classroom import leaks
-from nncourse.classroom.bundle import BundleError, build
+from nncourse.classroom.prepare.bundle import BundleError, build
 from nncourse.release.markers import find_regions
 
 GIT = ["git", "-c", "user.name=student", "-c", "user.email=student@example.org"]
@@ -46,12 +46,13 @@ def test_bundle_holds_what_students_need(bundle):
              if p.is_file() and ".git" not in p.relative_to(bundle).parts}
     assert {"README.md", "pyproject.toml", "nnlib/__init__.py", "nnlib/layers.py",
             "nncourse/cli.py", "nncourse/grader/check_command.py",
-            "nncourse/classroom/submit.py"} <= files
+            "nncourse/student/submit.py", "nncourse/handin.py", "nncourse/lessons.py",
+            "nncourse/isolation/enter.py", "nncourse/grader/inside/server.py"} <= files
     assert sorted(f for f in files if f.startswith("lessons/")) == [
         "lessons/00_welcome.ipynb", "lessons/01_forward_pass.ipynb"]
     assert any(f.startswith("nncourse/grader/public/") for f in files)
     for forbidden in ("nncourse/grader/hidden", "nncourse/release", "solutions",
-                      "nncourse/classroom/autograde.py", "nncourse/grader/grade_command.py"):
+                      "nncourse/classroom", "nncourse/grader/grade_command.py"):
         assert not any(f.startswith(forbidden) for f in files), forbidden
     readme = (bundle / "README.md").read_text()
     assert "pip install -e ." in readme and "jupyter lab" in readme

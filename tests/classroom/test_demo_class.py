@@ -10,7 +10,8 @@ import pytest
 import students
 from common import LESSON, ROOT, sha
 
-from nncourse.classroom import gradebook, leaks, sandbox
+from nncourse.classroom import gradebook, leaks
+from nncourse.classroom.autograde import kernel as sandbox
 from nncourse.classroom.course import Course
 from nncourse.classroom.records import read_records
 
@@ -218,7 +219,7 @@ def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
     """Does the report count each exercise's verdicts over the class, name the planted bugs
     among the most common diagnoses, and draw a PNG?"""
     from nncourse.classroom.course import Course
-    from nncourse.classroom.report import summarise
+    from nncourse.classroom.results.report import summarise
     from nncourse.cli import main
 
     png = tmp_path / "report.png"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from common import ROOT
 
-from nncourse.classroom import sandbox
-from nncourse.classroom.setup import setup_course, student_files
+from nncourse.classroom.autograde import kernel as sandbox
+from nncourse.classroom.prepare.course_folder import setup_course, student_files
 from nncourse.cli import main
 from nncourse.isolation import mounts
 
@@ -50,11 +50,11 @@ def test_config_handles_the_nbgrader_pitfalls(course):
     preprocessors = c.GenerateFeedback.preprocessors
     assert "nbgrader.preprocessors.ClearHiddenTests" in preprocessors
     assert preprocessors.index("nbgrader.preprocessors.ClearHiddenTests") < preprocessors.index(
-        "nncourse.classroom.feedback_cells.WorkerVerdicts")
+        "nncourse.classroom.results.verdict_cells.WorkerVerdicts")
     assert c.Execute.timeout == 7 and c.Execute.kernel_name == sandbox.KERNEL_NAME
     assert c.Exchange.root == str(course.exchange) and course.exchange.is_dir()
     spec = course.root / "nncourse" / "jupyter" / "kernels" / sandbox.KERNEL_NAME / "kernel.json"
-    assert "nncourse.classroom.sandbox" in spec.read_text()
+    assert "nncourse.classroom.autograde.kernel" in spec.read_text()
 
 
 def test_setup_again_removes_stray_source_files(course):

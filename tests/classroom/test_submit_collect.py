@@ -16,8 +16,8 @@ import pytest
 import students
 from common import ROOT
 
-from nncourse.classroom.submission import SubmissionError, read_zip
 from nncourse.cli import main
+from nncourse.handin import SubmissionError, read_zip
 
 NOTEBOOK = "02_loss.ipynb"
 
@@ -115,7 +115,7 @@ def test_not_a_zip_is_refused(tmp_path):
 def test_exchange_round_trip(tmp_path, capsys):
     """Does ``submit --exchange`` reach nbgrader's exchange, and ``collect`` bring back only
     the notebook and nnlib into submitted/?"""
-    from nncourse.classroom.setup import setup_course
+    from nncourse.classroom.prepare.course_folder import setup_course
 
     course = setup_course(tmp_path / "course", ROOT, tmp_path / "exchange")
     assert main(["assign", "2", "--course", str(course.root)]) == 0

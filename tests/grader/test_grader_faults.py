@@ -83,7 +83,7 @@ def test_a_check_that_raises_is_a_grader_error(submission, monkeypatch):
 
 def test_the_autograde_path_grades_the_reference_200_times_without_a_fault(submission):
     """Reference workers in their thread each time, amid garbage with finalizers."""
-    from nncourse.classroom.grading import grade_submission
+    from nncourse.classroom.autograde.grading import grade_submission
 
     garbage = [Cycle() for _ in range(2000)]  # what a batch process has after nbgrader
     del garbage

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nncourse.classroom.submission import copy_expected
+from nncourse.handin import copy_expected
 
 # Exercise statuses; ``grader_error`` is the grader's own failure, never the student's.
 STATUSES = ("passed", "failed", "error", "timeout", "not_implemented", "grader_error")

@@ -3,7 +3,7 @@
 The bundle holds a student ``README.md``, a ``pyproject.toml``, the stubs ``nnlib/``, the
 released ``lessons/`` (all, or up to ``--upto N``) and the public grader: ``nncourse``
 without ``grader/hidden/``, without the instructor-only modules (``release/``,
-``grader/grade_command.py``, the class workflow except ``submit``), with
+``grader/grade_command.py``, the class workflow ``classroom/``), with
 ``grader/public/`` (the public checks' expected values). Before it counts as built, every
 file is scanned for solution regions of ``solutions/nnlib``, solution and hidden-test
 regions of the lesson notebooks, and the content of ``grader/hidden/``; any finding
@@ -25,13 +25,12 @@ import zipfile
 from pathlib import Path
 
 from nncourse.classroom import leaks
-from nncourse.classroom.course import lesson_name
+from nncourse.lessons import lesson_name
 
 SKIP = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 INSTRUCTOR_ONLY = (  # relative to nncourse/
     "grader/hidden", "grader/grade_command.py", "release", "classroom",
 )
-STUDENT_CLASSROOM = ("__init__.py", "course.py", "submission.py", "submit.py")
 STUDENT_WORK = ("nnlib/", "lessons/")  # released once, never changed afterwards
 AUTHOR = ["-c", "user.name=nncourse", "-c", "user.email=nncourse@localhost"]
 
@@ -105,9 +104,7 @@ class BundleError(RuntimeError):
 
 
 def is_student_tooling(rel: str) -> bool:
-    """Tell whether ``nncourse/<rel>`` goes to students."""
-    if rel.startswith("classroom/"):
-        return rel[len("classroom/"):] in STUDENT_CLASSROOM
+    """Tell whether ``nncourse/<rel>`` goes to students (all but the instructor's side)."""
     return not any(rel == p or rel.startswith(p + "/") for p in INSTRUCTOR_ONLY)
 
 
@@ -219,7 +216,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the bundle and say what changed."""
-    from nncourse.classroom.setup import find_repo
+    from nncourse.classroom.prepare.course_folder import find_repo
 
     try:
         repo = (args.repo or find_repo(Path.cwd())).resolve()

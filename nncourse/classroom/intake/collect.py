@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from nncourse.classroom.course import Course, CourseError
-from nncourse.classroom.nbgrader_batch import run_batches
-from nncourse.classroom.submission import (
+from nncourse.classroom.nbgrader_batches import run_batches
+from nncourse.handin import (
     NBGRADER_FILES,
     SubmissionError,
     is_expected,

@@ -26,7 +26,7 @@ grader's workers use:
    these and step 1 apply: the notebook runs away from the course folder but with the
    grader's rights. ``docs/instructor.md`` says so.
 
-Authoritative ``nnlib`` scores never come from this kernel (see ``autograde.py``); the
+Authoritative ``nnlib`` scores never come from this kernel (see ``finish.py``); the
 sandbox protects the course's secrets and files from the notebook's code.
 """
 
@@ -60,7 +60,7 @@ def install_kernelspec(course_private: Path, course_root: Path, repo: Path) -> P
     folder = kernelspec_dir(course_private)
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "nncourse.classroom.sandbox",
+        "argv": [sys.executable, "-m", "nncourse.classroom.autograde.kernel",
                  "--course", str(course_root), "--repo", str(repo), "-f", "{connection_file}"],
         "display_name": "nnlib sandbox (autograde)",
         "language": "python",
@@ -103,7 +103,7 @@ def exec_kernel(folder: Path, own_uid: bool) -> None:
     argv = enter.command(
         "ipykernel.kernelapp:launch_new_instance",
         ["-f", str(folder / "connection.json"),
-         "--IPKernelApp.exec_lines=['import nncourse.classroom.kernel_startup']"],
+         "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']"],
         resource_limits=resources, landlock_write=None, parent=os.getppid(), safe_path=False)
     os.execve(sys.executable, argv, env)
 
@@ -121,7 +121,7 @@ def launch(args: argparse.Namespace) -> None:
         exec_kernel(folder, own_uid=False)
     rights.chown_tree(folder, rights.own_uid())  # the PID stays the same through every exec
     os.chmod(folder, 0o700)
-    stage2 = [sys.executable, "-m", "nncourse.classroom.sandbox", "--stage2", str(folder),
+    stage2 = [sys.executable, "-m", "nncourse.classroom.autograde.kernel", "--stage2", str(folder),
               "--course", args.course, "--repo", args.repo, "-f", args.f]
     if mode == "namespace+nobody":
         unshare = shutil.which("unshare")
@@ -144,7 +144,7 @@ def confine(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the kernelspec's argv."""
-    parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.autograde.kernel")
     parser.add_argument("--course", required=True)
     parser.add_argument("--repo", required=True)
     parser.add_argument("--stage2", default=None)

@@ -2,14 +2,15 @@
 
 For each submission not graded yet (no record, or a record of other files):
 
-1. **nbgrader** runs the notebook in the sandboxed kernel (``sandbox.py``) and records its
+1. **nbgrader** runs the notebook in the isolated kernel (``kernel.py``) and records its
    cells in the gradebook. Students are batched, ``--jobs N`` batches at once
-   (``nbgrader_batch.py``). A notebook nbgrader could not run is "failed to run".
-2. In the same batch process, **the grader's workers** score the lesson's exercises on a
-   copy of the submission's
-   ``nnlib/**/*.py`` (``grading.py``); those scores replace the exercise cells'
-   ``auto_score`` in the gradebook (``gradebook.py``), whatever the kernel made of them.
-3. A **record** is written last (``records.py``). A run killed at any point leaves the
+   (``batch.py`` on ``classroom/nbgrader_batches.py``). A notebook nbgrader could not run
+   is "failed to run".
+2. In the same batch process (``finish.py``), **the grader's workers** score the lesson's
+   exercises on a copy of the submission's ``nnlib/**/*.py`` (``grading.py``); those
+   scores replace the exercise cells' ``auto_score`` in the gradebook
+   (``classroom/gradebook.py``), whatever the kernel made of them.
+3. A **record** is written last (``classroom/records.py``). A run killed at any point leaves the
    submission without a record, and the next run grades it again with ``--force``
    semantics: nothing lost, nothing counted twice. A lock file keeps two runs (or the
    orphaned batches of a killed one) from grading the same lesson at once.
@@ -27,14 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from nncourse.classroom import gradebook
+from nncourse.classroom.autograde.finish import finish
+from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.course import Course, CourseError, lesson_number
-from nncourse.classroom.grading import GRADER_ERROR, grade_submission
-from nncourse.classroom.nbgrader_batch import run_batches
-from nncourse.classroom.records import read_record, write_json
-from nncourse.classroom.submission import submission_hash
+from nncourse.classroom.nbgrader_batches import BATCH_DIED, run_batches
+from nncourse.classroom.records import read_record
+from nncourse.handin import submission_hash
 
-BATCH_DIED = "batch process ended"
+BATCH_MODULE = "nncourse.classroom.autograde.batch"  # nbgrader, then ``finish``, per student
+
 
 
 def lock_lesson(course: Course, lesson: str, wait: bool = True) -> int:
@@ -53,21 +55,6 @@ def lock_lesson(course: Course, lesson: str, wait: bool = True) -> int:
     return fd
 
 
-def failure_reason(result: dict) -> str:
-    """A one-line reason from nbgrader's log of a failed notebook."""
-    text = result.get("log", "") + "\n" + result.get("error", "")
-    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, crash or memory)"),
-                           ("Kernel died", "the kernel died (os._exit, crash or memory)"),
-                           ("UnresponsiveKernel", "the kernel stopped answering"),
-                           ("CellTimeoutError", "a cell ran past the time limit"),
-                           ("Timeout", "a cell ran past the time limit"),
-                           (BATCH_DIED, "the grading process stopped on this submission")):
-        if needle in text:
-            return reason
-    errors = [line for line in text.splitlines() if "[ERROR]" in line]
-    return errors[0][:200] if errors else "nbgrader could not run the notebook"
-
-
 def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
                   lock_fd: int) -> dict[str, dict]:
     """Nbgrader autograde for ``students``; a dead batch's students get retried alone."""
@@ -77,48 +64,17 @@ def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
     out = course.private / "runs" / lesson / "nbgrader"
     try:
         results = run_batches(course.root, lesson, "autograde", students, jobs, out, env,
-                              timeout=900 + 300 * len(students), pass_fds=(lock_fd,))
+                              timeout=900 + 300 * len(students), pass_fds=(lock_fd,),
+                              module=BATCH_MODULE)
         again = [s for s, r in results.items() if BATCH_DIED in r.get("error", "")]
         for start in range(0, len(again), jobs):  # one student per process this time
             chunk = again[start:start + jobs]
             results.update(run_batches(course.root, lesson, "autograde", chunk, len(chunk),
-                                       out, env, timeout=900, pass_fds=(lock_fd,)))
+                                       out, env, timeout=900, pass_fds=(lock_fd,),
+                                       module=BATCH_MODULE))
         return results
     finally:
         shutil.rmtree(base, ignore_errors=True)
-
-
-def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
-    """Grade one submission's nnlib, write its scores, then its record; return the record."""
-    sub = course.submission(student, lesson)
-    notebook = course.notebook(lesson)
-    cells = course.exercise_cells(lesson)
-    digest = submission_hash(sub, notebook)
-    result = grade_submission(sub, notebook, [c.exercise for c in cells],
-                              lesson_number(lesson), course.repo / "solutions")
-    by_id = {e["id"]: e for e in result.get("exercises", [])}
-    points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
-    faults = [e["id"] for e in result.get("exercises", []) if e["status"] == "grader_error"]
-    if faults:
-        status = GRADER_ERROR
-    elif not (sub / notebook).is_file():
-        status = "notebook missing"
-    elif nb_result.get("success"):
-        status = "ok"
-    else:
-        status = "failed to run"
-    found = gradebook.set_worker_scores(course.gradebook, lesson, notebook, student, cells,
-                                        result)
-    record = {
-        "student": student, "lesson": lesson, "hash": digest, "notebook": status,
-        "reason": "" if status == "ok" else (
-            f"the grader failed on {', '.join(faults)} (not the student's code); the next "
-            "autograde grades it again" if faults else failure_reason(nb_result)),
-        "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
-        "score": sum(points.values()), "max_score": sum(c.points for c in cells),
-    }
-    write_json(course.record_dir(lesson) / f"{student}.json", record)
-    return record
 
 
 def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,

@@ -13,8 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from nncourse.classroom.autograde.grading import STATUSES
 from nncourse.classroom.course import Course, CourseError
-from nncourse.classroom.grading import STATUSES
 from nncourse.classroom.records import read_records
 
 COLOURS = {"passed": "#4c9a2a", "failed": "#d1495b", "error": "#8e3b46",

@@ -1,6 +1,6 @@
 """Imported first in every autograde kernel: ``nncourse.check`` does no grading there.
 
-The score of an exercise cell comes from the grader's workers (``autograde.py``), never
+The score of an exercise cell comes from the grader's workers (``finish.py``), never
 from the student's kernel, so running the checks again inside the kernel would only
 cost time (about a second per call) and give student code a chance to interfere. In the
 autograde kernel ``nncourse.check`` therefore only says where the verdict will be; the

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nncourse.classroom import leaks
 from nncourse.classroom.course import Course, CourseError
-from nncourse.classroom.nbgrader_batch import run_batches
+from nncourse.classroom.nbgrader_batches import run_batches
 
 
 def course_secrets(course: Course, lesson: str) -> list[leaks.Secret]:

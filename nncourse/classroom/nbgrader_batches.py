@@ -1,6 +1,6 @@
 """Run nbgrader steps for many students in ONE process (nbgrader takes ~3.5 s to import).
 
-``run_batches`` starts ``python -m nncourse.classroom.nbgrader_batch`` once per group of
+``run_batches`` starts ``python -m nncourse.classroom.nbgrader_batches`` once per group of
 students (``--jobs N`` groups run at the same time on the one SQLite gradebook). Each
 process loads the course's ``nbgrader_config.py``, calls nbgrader's own API per student
 (``NbGraderAPI.autograde``, ``generate_feedback``...), and writes one result file per
@@ -21,6 +21,7 @@ from pathlib import Path
 from nncourse.classroom.records import write_json
 
 VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "collect")
+BATCH_DIED = "batch process ended"
 
 
 def load_api(root: Path):
@@ -52,9 +53,14 @@ def call(api, verb: str, lesson: str, student: str | None) -> dict:
     raise ValueError(f"expected one of {VERBS}, got {verb!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of one batch process."""
-    parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.nbgrader_batch")
+def main(argv: list[str] | None = None, after=None) -> int:
+    """Entry point of one batch process.
+
+    ``after(course_root, lesson, student, result)``, if given, runs after nbgrader for each
+    student (the autograde batch grades ``nnlib`` there: ``autograde/batch.py``); what it
+    raises is recorded as ``finish_error`` and the batch goes on.
+    """
+    parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.nbgrader_batches")
     parser.add_argument("--course", type=Path, required=True)
     parser.add_argument("--lesson", required=True)
     parser.add_argument("--verb", choices=VERBS, required=True)
@@ -75,13 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                   "log": str(result.get("log", ""))[-20000:],
                   "error": str(result.get("error", ""))[-5000:],
                   "nbgrader_seconds": round(time.perf_counter() - start, 2)}
-        if args.verb == "autograde":  # workers and gradebook here: nbgrader is imported
-            from nncourse.classroom.autograde import finish
-            from nncourse.classroom.course import Course
-
+        if after is not None:  # workers and gradebook here: nbgrader is imported
             start = time.perf_counter()
             try:
-                finish(Course.load(args.course), args.lesson, student, result)
+                after(args.course, args.lesson, student, result)
             except Exception as error:  # no record: the parent reports it, the batch goes on
                 result["finish_error"] = repr(error)
             result["grader_seconds"] = round(time.perf_counter() - start, 2)
@@ -97,8 +100,12 @@ def groups(students: list[str], jobs: int) -> list[list[str]]:
 
 def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: int,
                 out: Path, env: dict | None = None, timeout: float | None = None,
-                pass_fds: tuple = ()) -> dict:
+                pass_fds: tuple = (), module: str = "nncourse.classroom.nbgrader_batches"
+                ) -> dict:
     """Run ``verb`` for ``students`` in ``jobs`` parallel processes; return results by student.
+
+    ``module`` is the batch's entry point: this module, or one that calls ``main`` with an
+    ``after`` step (``nncourse.classroom.autograde.batch``).
 
     A student whose process died before writing a result gets
     ``{"success": False, "error": "batch process ended ..."}``; the others keep theirs.
@@ -106,7 +113,7 @@ def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: i
     out.mkdir(parents=True, exist_ok=True)
     for student in students:
         (out / f"{student}.json").unlink(missing_ok=True)
-    base = [sys.executable, "-m", "nncourse.classroom.nbgrader_batch", "--course", str(root),
+    base = [sys.executable, "-m", module, "--course", str(root),
             "--lesson", lesson, "--verb", verb, "--out", str(out)]
     full_env = {**os.environ, **(env or {})}
     # nbgrader runs its environment's ``alembic`` by name: put our bin folder first.
@@ -134,7 +141,7 @@ def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: i
             results[student] = json.loads(path.read_text())
         else:
             results[student] = {"success": False, "log": "",
-                                "error": "batch process ended before this student: "
+                                "error": f"{BATCH_DIED} before this student: "
                                          + " | ".join(t for t in tails if t)}
     return results
 

@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 from nncourse.classroom import leaks
-from nncourse.classroom.assign import course_secrets
 from nncourse.classroom.course import Course, CourseError
-from nncourse.classroom.nbgrader_batch import run_batches
+from nncourse.classroom.nbgrader_batches import run_batches
+from nncourse.classroom.prepare.assign import course_secrets
 from nncourse.classroom.records import read_records, verdict_text
-from nncourse.classroom.submission import NBGRADER_FILES
+from nncourse.handin import NBGRADER_FILES
 
 
 def feedback_secrets(course: Course, lesson: str) -> list[leaks.Secret]:

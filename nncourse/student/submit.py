@@ -20,8 +20,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from nncourse.classroom.course import CourseError, lesson_name, lesson_number
-from nncourse.classroom.submission import SubmissionError, is_expected
+from nncourse.handin import SubmissionError, is_expected
+from nncourse.lessons import CourseError, lesson_name, lesson_number
 
 
 def find_workspace(start: Path) -> Path:

@@ -13,8 +13,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from nncourse.classroom import nbconfig, sandbox
+from nncourse.classroom.autograde import kernel
 from nncourse.classroom.course import Course, CourseError, lesson_name
+from nncourse.classroom.prepare import nbconfig
 
 
 def find_repo(start: Path) -> Path:
@@ -68,7 +69,7 @@ def setup_course(root: Path, repo: Path, exchange: Path | None = None,
         course.lessons[lesson] = path.name
     exchange.mkdir(parents=True, exist_ok=True)
     os.chmod(exchange, 0o777 | 0o1000)  # nbgrader's shared exchange: sticky, world-writable
-    kernels = sandbox.install_kernelspec(course.private, root, repo)
+    kernels = kernel.install_kernelspec(course.private, root, repo)
     config = nbconfig.render(root, course_id, exchange, sorted(course.lessons),
                              student_files(repo), kernels.parent.parent, timeout)
     (root / "nbgrader_config.py").write_text(config)
@@ -98,5 +99,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"course folder: {course.root}")
     print(f"exchange:      {course.exchange}")
     print(f"lessons:       {', '.join(sorted(course.lessons))}")
-    print(f"sandbox:       {sandbox.level()}")
+    print(f"sandbox:       {kernel.level()}")
     return 0

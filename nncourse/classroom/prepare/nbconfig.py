@@ -9,7 +9,8 @@ Each setting answers one pitfall of ``shared/notes/nbgrader-facts.md``:
 - ``OverwriteCells.add_missing_cells``: a deleted graded cell is restored, not a silent NULL.
 - ``GenerateFeedback.preprocessors``: no hidden tests, and the outputs of worker-graded
   cells replaced by the worker's verdict (no kernel traceback can quote a hidden line).
-- ``Execute``: per-cell timeout, and the ``nncourse-sandbox`` kernel (``sandbox.py``).
+- ``Execute``: per-cell timeout, and the ``nncourse-sandbox`` kernel
+  (``classroom/autograde/kernel.py``).
 - ``Exchange.root``: the exchange is configured, so nbgrader's student extensions work.
 """
 
@@ -51,7 +52,7 @@ c.Execute.interrupt_on_timeout = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nncourse.classroom.feedback_cells.WorkerVerdicts",
+    "nncourse.classroom.results.verdict_cells.WorkerVerdicts",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 '''

@@ -1,0 +1,63 @@
+"""After nbgrader has run a submission's notebook: grade its ``nnlib``, write its record.
+
+``finish`` runs in the batch process, per student (``batch.py``): the grader's workers
+score the exercises, the scores replace the exercise cells' ``auto_score`` in the
+gradebook, and the record is written last.
+"""
+
+from __future__ import annotations
+
+from nncourse.classroom import gradebook
+from nncourse.classroom.autograde.grading import GRADER_ERROR, grade_submission
+from nncourse.classroom.course import Course, lesson_number
+from nncourse.classroom.nbgrader_batches import BATCH_DIED
+from nncourse.classroom.records import write_json
+from nncourse.handin import submission_hash
+
+
+def failure_reason(result: dict) -> str:
+    """A one-line reason from nbgrader's log of a failed notebook."""
+    text = result.get("log", "") + "\n" + result.get("error", "")
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, crash or memory)"),
+                           ("Kernel died", "the kernel died (os._exit, crash or memory)"),
+                           ("UnresponsiveKernel", "the kernel stopped answering"),
+                           ("CellTimeoutError", "a cell ran past the time limit"),
+                           ("Timeout", "a cell ran past the time limit"),
+                           (BATCH_DIED, "the grading process stopped on this submission")):
+        if needle in text:
+            return reason
+    errors = [line for line in text.splitlines() if "[ERROR]" in line]
+    return errors[0][:200] if errors else "nbgrader could not run the notebook"
+
+
+def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
+    """Grade one submission's nnlib, write its scores, then its record; return the record."""
+    sub = course.submission(student, lesson)
+    notebook = course.notebook(lesson)
+    cells = course.exercise_cells(lesson)
+    digest = submission_hash(sub, notebook)
+    result = grade_submission(sub, notebook, [c.exercise for c in cells],
+                              lesson_number(lesson), course.repo / "solutions")
+    by_id = {e["id"]: e for e in result.get("exercises", [])}
+    points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
+    faults = [e["id"] for e in result.get("exercises", []) if e["status"] == "grader_error"]
+    if faults:
+        status = GRADER_ERROR
+    elif not (sub / notebook).is_file():
+        status = "notebook missing"
+    elif nb_result.get("success"):
+        status = "ok"
+    else:
+        status = "failed to run"
+    found = gradebook.set_worker_scores(course.gradebook, lesson, notebook, student, cells,
+                                        result)
+    record = {
+        "student": student, "lesson": lesson, "hash": digest, "notebook": status,
+        "reason": "" if status == "ok" else (
+            f"the grader failed on {', '.join(faults)} (not the student's code); the next "
+            "autograde grades it again" if faults else failure_reason(nb_result)),
+        "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
+        "score": sum(points.values()), "max_score": sum(c.points for c in cells),
+    }
+    write_json(course.record_dir(lesson) / f"{student}.json", record)
+    return record

@@ -1,0 +1,1 @@
+"""Stage 2 of a class: collecting submissions (the exchange or an LMS's zips)."""

@@ -1,0 +1,1 @@
+"""Stage 4 of a class: feedback pages, the grades CSV and the class report."""
