@@ -72,7 +72,7 @@ def grade_package(nnlib_parent: Path, *, exercises=None, lesson: int | None = No
             exists (what a student's machine does; ``nncourse check``).
 
     Returns:
-        The DESIGN.md object plus ``public_only`` and a ``diagnosis`` per exercise.
+        The object above: ``public_only`` and, per exercise, a ``diagnosis`` too.
     """
     package = find_package(Path(nnlib_parent))
     chosen = select(exercises, lesson)

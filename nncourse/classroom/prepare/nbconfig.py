@@ -1,6 +1,6 @@
 """The ``nbgrader_config.py`` of an nnlib course, as text.
 
-Each setting answers one pitfall of ``shared/notes/nbgrader-facts.md``:
+Each setting answers one pitfall of the table "The nbgrader pitfalls" in docs/instructor.md:
 
 - ``source/lessonNN`` holds the solution notebook only, so ``generate_assignment`` copies
   no ``.py`` file into a release and ``autograde`` has none to overwrite students' files
