@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from nncourse.classroom.records import write_json
+from nncourse.isolation.processes import set_parent_death_signal
 
 VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "collect")
 BATCH_DIED = "batch process ended"
@@ -65,8 +66,12 @@ def main(argv: list[str] | None = None, after=None) -> int:
     parser.add_argument("--lesson", required=True)
     parser.add_argument("--verb", choices=VERBS, required=True)
     parser.add_argument("--out", type=Path, required=True, help="folder of result files")
+    parser.add_argument("--parent", type=int, default=None,
+                        help="die with this process (the command that started the batch)")
     parser.add_argument("students", nargs="*")
     args = parser.parse_args(argv)
+    if args.parent is not None:  # a kill -9 of autograde must not leave batches grading
+        set_parent_death_signal(args.parent)
     os.chdir(args.course)
     start = time.perf_counter()
     api = load_api(args.course)
@@ -113,7 +118,7 @@ def run_batches(root: Path, lesson: str, verb: str, students: list[str], jobs: i
     out.mkdir(parents=True, exist_ok=True)
     for student in students:
         (out / f"{student}.json").unlink(missing_ok=True)
-    base = [sys.executable, "-m", module, "--course", str(root),
+    base = [sys.executable, "-m", module, "--course", str(root), "--parent", str(os.getpid()),
             "--lesson", lesson, "--verb", verb, "--out", str(out)]
     full_env = {**os.environ, **(env or {})}
     # nbgrader runs its environment's ``alembic`` by name: put our bin folder first.

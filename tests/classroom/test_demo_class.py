@@ -170,9 +170,33 @@ def test_rerun_skips_unchanged_submissions(demo, capsys):
     assert "graded 0 submission(s)" in capsys.readouterr().out
 
 
+def grading_processes() -> list[str]:
+    """Command lines of live batch, worker and kernel processes (any course)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = b" ".join(argv).decode(errors="replace")
+        if "nncourse.isolation.enter" in text or "nncourse.classroom.autograde.batch" in text:
+            found.append(text[:200])
+    return found
+
+
+def scratch_left() -> list[str]:
+    """Grading scratch folders in the system temp folder."""
+    import tempfile
+
+    base = Path(tempfile.gettempdir())
+    return sorted(str(p) for prefix in ("nncourse-autograde-", "nncourse-grade-",
+                                        "nncourse-worker-") for p in base.glob(prefix + "*"))
+
+
 def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
-    """After ``kill -9`` of an autograde midway, does the next run finish the job with the
-    same grades as before, none lost, none doubled?"""
+    """After ``kill -9`` of the autograde process alone midway, are its batches, workers
+    and kernels gone with it, and does the next run remove its scratch folders and finish
+    the job with the same grades as before, none lost, none doubled?"""
     import os
     import signal
     import subprocess
@@ -190,7 +214,7 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
     proc = subprocess.Popen(
         [sys.executable, "-m", "nncourse.cli", "autograde", "2", "--course", str(demo.course),
          "--force", "--jobs", "2", "--student", "s0[1-6]*"],
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None:
@@ -201,10 +225,16 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
             time.sleep(0.05)
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, signal.SIGKILL)  # the parent only: its children must follow
         proc.wait()
-        done = [s for s in chosen if (records / f"{s}.json").is_file()]
-        status = main(["autograde", "2", "--course", str(demo.course), "--jobs", "2"])
+    deadline = time.time() + 20
+    while grading_processes() and time.time() < deadline:
+        time.sleep(0.1)
+    assert grading_processes() == []
+    assert scratch_left()  # the killed run could not clean up...
+    done = [s for s in chosen if (records / f"{s}.json").is_file()]
+    status = main(["autograde", "2", "--course", str(demo.course), "--jobs", "2"])
+    assert scratch_left() == []  # ...the next run did
     assert 0 < len(done) < len(chosen), done  # killed midway: some graded, some not
     assert status == 0
     out = capsys.readouterr().out

@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from nncourse.handin import copy_expected
+from nncourse.isolation.scratch import make_scratch
 
 # Exercise statuses; ``grader_error`` is the grader's own failure, never the student's.
+SCRATCH_PREFIX = "nncourse-grade-"
 STATUSES = ("passed", "failed", "error", "timeout", "not_implemented", "grader_error")
 GRADER_ERROR = "grader error"  # the submission status when any exercise is a grader_error
 
@@ -39,7 +40,7 @@ def grade_submission(submission: Path, notebook: str, exercises: list[str], less
         The grader's dict: ``score``, ``max_score``, ``exercises`` (``id``, ``points``,
         ``max_points``, ``status``, ``message``, ``diagnosis``), ``public_only``.
     """
-    scratch = Path(tempfile.mkdtemp(prefix="nncourse-grade-"))
+    scratch = make_scratch(SCRATCH_PREFIX)
     try:
         copy_expected(submission, scratch / "sub", notebook, include_notebook=False)
         (scratch / "sub" / "nnlib").mkdir(exist_ok=True)

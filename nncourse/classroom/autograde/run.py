@@ -24,18 +24,24 @@ import fnmatch
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
+from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
 from nncourse.classroom.course import Course, CourseError, lesson_number
 from nncourse.classroom.nbgrader_batches import BATCH_DIED, run_batches
 from nncourse.classroom.records import read_record
+from nncourse.grader.workers import SCRATCH_PREFIX as WORKER_PREFIX
 from nncourse.handin import submission_hash
+from nncourse.isolation import scratch
 
 BATCH_MODULE = "nncourse.classroom.autograde.batch"  # nbgrader, then ``finish``, per student
+SCRATCH_PREFIX = "nncourse-autograde-"
+# Scratch folders of every stage of grading; those of a dead owner (a run killed with
+# SIGKILL) are removed when the next autograde starts.
+STALE_SCRATCH = (SCRATCH_PREFIX, GRADE_PREFIX, WORKER_PREFIX)
 
 
 
@@ -58,7 +64,7 @@ def lock_lesson(course: Course, lesson: str, wait: bool = True) -> int:
 def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
                   lock_fd: int) -> dict[str, dict]:
     """Nbgrader autograde for ``students``; a dead batch's students get retried alone."""
-    base = Path(tempfile.mkdtemp(prefix="nncourse-autograde-"))
+    base = scratch.make_scratch(SCRATCH_PREFIX)
     os.chmod(base, 0o711)  # the kernel (nobody) may enter its own folder, not list others
     env = {"NNCOURSE_SCRATCH": str(base)}
     out = course.private / "runs" / lesson / "nbgrader"
@@ -86,6 +92,8 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
     students = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, pattern)]
     notebook = course.notebook(lesson)
     lock_fd = lock_lesson(course, lesson)
+    for prefix in STALE_SCRATCH:  # left by a killed run (its processes died with it)
+        scratch.sweep_stale(prefix)
     try:
         pending = []
         for student in students:
