@@ -21,7 +21,7 @@ process group, clean-up       its own session; on close (or a         ``processe
                               timeout) the whole group is killed,
                               and every process still carrying the
                               run's token (a double-forked child);
-                              the process dies with its parent
+                              the process can die with its parent
                               (``PR_SET_PDEATHSIG``, Linux)
 file-system confinement       Landlock (Linux 5.13+): read only the   ``landlock.py``
                               Python installation and system

@@ -30,7 +30,10 @@ def new_token() -> str:
 def set_parent_death_signal(expected_parent: int | None = None) -> bool:
     """Have the kernel SIGKILL this process when its parent ends (Linux); True if set.
 
-    If ``expected_parent`` is given and the parent is already another process (it died
+    Linux sends the signal when the parent *thread* that started this process ends, so
+    the caller must start it from a thread that outlives it (the grader's main thread, or
+    the reference thread, which closes its workers before it ends). If
+    ``expected_parent`` is given and the parent is already another process (it died
     before the call), this process ends at once.
     """
     if not sys.platform.startswith("linux"):

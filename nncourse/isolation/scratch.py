@@ -1,10 +1,11 @@
 """Scratch folders: a private copy of what the student's process may see.
 
-``make_scratch`` creates a fresh folder (mode 0700) that records its owner's PID, so that a
-later run can remove the folders of owners that died without cleaning up
-(``sweep_stale``: a ``kill -9``, a reboot). ``copy_package`` copies only the ``.py`` files
-of a package; data reach a worker as arrays, and the kernel gets the instructor's data
-sets from the trusted side.
+``make_scratch`` creates a fresh folder (mode 0700) whose name holds its owner's PID
+(``PREFIX<pid>-XXXX``, so it is recorded the moment the folder exists), and a later run
+removes the folders of owners that died without cleaning up (``sweep_stale``: a
+``kill -9``, a reboot). ``copy_package`` copies only the ``.py`` files of a package;
+data reach a worker as arrays, and the kernel gets the instructor's data sets from the
+trusted side.
 """
 
 from __future__ import annotations
@@ -15,29 +16,32 @@ import tempfile
 from pathlib import Path
 
 MAX_PACKAGE_BYTES = 20 * 2**20
-OWNER_FILE = ".owner"
 
 
 def make_scratch(prefix: str, base: Path | None = None) -> Path:
-    """A new private folder ``base/prefixXXXX`` (default base: the system temp folder)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
-    (folder / OWNER_FILE).write_text(str(os.getpid()))
-    return folder
+    """A new private folder ``base/<prefix><pid>-XXXX`` (default base: the temp folder)."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base))
 
 
-def owner_alive(folder: Path) -> bool:
-    """Whether the process that made ``folder`` with ``make_scratch`` still runs."""
+def owner_alive(folder: Path, prefix: str) -> bool:
+    """Whether the process that made ``folder`` with ``make_scratch(prefix)`` still runs.
+
+    A zombie (dead, not yet reaped: an orphan waits for init to reap it) is not running.
+    """
+    pid = folder.name[len(prefix):].partition("-")[0]
+    if not folder.name.startswith(prefix) or not pid.isdigit():
+        return True  # not made by make_scratch: not ours to remove
     try:
-        pid = int((folder / OWNER_FILE).read_text())
-    except (OSError, ValueError):
-        return False  # no owner recorded: not ours to keep
-    try:
-        os.kill(pid, 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (macOS): kill(0) must do
 
 
 def sweep_stale(prefix: str, base: Path | None = None) -> list[Path]:
@@ -45,7 +49,7 @@ def sweep_stale(prefix: str, base: Path | None = None) -> list[Path]:
     base = Path(base or tempfile.gettempdir())
     removed = []
     for folder in sorted(base.glob(prefix + "*")):
-        if folder.is_dir() and not folder.is_symlink() and not owner_alive(folder):
+        if folder.is_dir() and not folder.is_symlink() and not owner_alive(folder, prefix):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

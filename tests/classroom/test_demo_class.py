@@ -184,16 +184,16 @@ def grading_processes() -> list[str]:
     return found
 
 
-def scratch_left() -> list[str]:
-    """Grading scratch folders in the system temp folder."""
-    import tempfile
+def scratch_left(base: Path) -> list[str]:
+    """Grading scratch folders in the temp folder ``base`` whose owner process is dead."""
+    from nncourse.isolation.scratch import owner_alive
 
-    base = Path(tempfile.gettempdir())
     return sorted(str(p) for prefix in ("nncourse-autograde-", "nncourse-grade-",
-                                        "nncourse-worker-") for p in base.glob(prefix + "*"))
+                                        "nncourse-worker-") for p in base.glob(prefix + "*")
+                  if not owner_alive(p, prefix))
 
 
-def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
+def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys, monkeypatch):
     """After ``kill -9`` of the autograde process alone midway, are its batches, workers
     and kernels gone with it, and does the next run remove its scratch folders and finish
     the job with the same grades as before, none lost, none doubled?"""
@@ -211,6 +211,16 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
     chosen = ["s01-complete", "s02-partial", "s03-blank", "s04-bug-softmax",
               "s05-bug-mse", "s06-raises"]
     before = {s: (records / f"{s}.json").stat().st_mtime for s in chosen}
+    import shutil
+    import tempfile
+
+    # this test's own temp folder (nobody else's scratch in it), which the kernels' own
+    # uids can enter, unlike pytest's tmp_path
+    temp = Path(tempfile.mkdtemp(prefix="killed-autograde-", dir="/tmp"))
+    temp.chmod(0o711)
+    request_cleanup = lambda: shutil.rmtree(temp, ignore_errors=True)  # noqa: E731
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr("tempfile.tempdir", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "nncourse.cli", "autograde", "2", "--course", str(demo.course),
          "--force", "--jobs", "2", "--student", "s0[1-6]*"],
@@ -231,10 +241,11 @@ def test_killed_autograde_resumes_with_the_same_grades(demo, tmp_path, capsys):
     while grading_processes() and time.time() < deadline:
         time.sleep(0.1)
     assert grading_processes() == []
-    assert scratch_left()  # the killed run could not clean up...
+    assert scratch_left(temp)  # the killed run could not clean up...
     done = [s for s in chosen if (records / f"{s}.json").is_file()]
     status = main(["autograde", "2", "--course", str(demo.course), "--jobs", "2"])
-    assert scratch_left() == []  # ...the next run did
+    assert scratch_left(temp) == []  # ...the next run did
+    request_cleanup()
     assert 0 < len(done) < len(chosen), done  # killed midway: some graded, some not
     assert status == 0
     out = capsys.readouterr().out

@@ -21,10 +21,10 @@ grader's workers use:
    (``rights.own_uid``: 200000 + PID mod 100000, no account, owns nothing but the scratch
    copy, so parallel kernels cannot read each other either), ``no_new_privs``.
 4. **Always**: an environment built from nothing, limits on address space, file size,
-   processes (with a uid of its own) and core dumps, and death with nbgrader's batch
-   process (``nncourse.isolation.enter``). Elsewhere (not root, macOS, Windows) only
-   these and step 1 apply: the notebook runs away from the course folder but with the
-   grader's rights. ``docs/instructor.md`` says so.
+   processes (with a uid of its own) and core dumps (``nncourse.isolation.enter``), and
+   death with nbgrader's batch process (ipykernel's parent poller). Elsewhere (not root,
+   macOS, Windows) only these and step 1 apply: the notebook runs away from the course
+   folder but with the grader's rights. ``docs/instructor.md`` says so.
 
 Authoritative ``nnlib`` scores never come from this kernel (see ``finish.py``); the
 sandbox protects the course's secrets and files from the notebook's code.
@@ -89,14 +89,17 @@ def exec_kernel(folder: Path, own_uid: bool) -> None:
     """Replace this process by ipykernel, isolated: cwd ``folder``, a clean environment.
 
     The isolation layer's entry point applies the limits (a process cap only with a uid
-    of its own) and the parent-death signal (the parent is nbgrader's batch process).
+    of its own). The kernel ends with nbgrader's batch process through ipykernel's own
+    parent poller (``JPY_PARENT_PID``), not ``PR_SET_PDEATHSIG``: nbgrader may start the
+    kernel from a short-lived thread, and that signal fires when the *thread* ends.
     """
+    parent = {k: os.environ[k] for k in ("JPY_PARENT_PID",) if k in os.environ}
     env = clean_environment(
         folder, IPYTHONDIR=str(folder / ".ipython"), MPLCONFIGDIR=str(folder / ".matplotlib"),
         JUPYTER_RUNTIME_DIR=str(folder / ".runtime"),
         # few malloc arenas: the address space limit is not eaten by per-thread
         # reservations on many-core graders
-        MALLOC_ARENA_MAX="2")
+        MALLOC_ARENA_MAX="2", **parent)
     os.chdir(folder)
     resources = Limits(memory_mb=MEMORY_MB, fsize_mb=FSIZE_MB, cpu_seconds=None,
                        processes="own" if own_uid else None)
@@ -104,7 +107,7 @@ def exec_kernel(folder: Path, own_uid: bool) -> None:
         "ipykernel.kernelapp:launch_new_instance",
         ["-f", str(folder / "connection.json"),
          "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']"],
-        resource_limits=resources, landlock_write=None, parent=os.getppid(), safe_path=False)
+        resource_limits=resources, landlock_write=None, parent=None, safe_path=False)
     os.execve(sys.executable, argv, env)
 
 
