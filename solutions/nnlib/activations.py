@@ -107,7 +107,10 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """Leaky ReLU ``x if x > 0 else a * x``, with ``a = negative_slope`` in ``[0, 1)``."""
+    """Leaky ReLU ``x if x > 0 else a * x``, ``a = negative_slope`` in ``[0, 1)``.
+
+    At the kink ``x == 0`` the slope is taken as ``a``, the slope on the left.
+    """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         if isinstance(negative_slope, bool) or not isinstance(
