@@ -1,9 +1,9 @@
 """Elementwise activation functions as modules with no parameters.
 
 Each follows the module contract of ``nnlib.layers``: ``forward(x)`` keeps what
-``backward`` needs, ``backward(dout)`` returns ``dx = dout * f'(x)`` (elementwise). Inputs
-may have any shape; ``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input
-stays float32; integers are cast to float64.
+``backward`` needs, ``backward(dout)`` returns ``dx = dL/dx``. Inputs may have any shape;
+``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input stays float32;
+integers are cast to float64.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from nnlib.layers import Module, as_float_array, check_dout
 
 
 class Sigmoid(Module):
-    """Logistic function ``s(x) = 1 / (1 + exp(-x))``, with ``s'(x) = s(x) (1 - s(x))``."""
+    """Logistic function ``s(x) = 1 / (1 + exp(-x))``."""
 
     def __init__(self) -> None:
         self._out: np.ndarray | None = None
@@ -22,8 +22,7 @@ class Sigmoid(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Numerically stable sigmoid; caches the output.
 
-        ``exp(-x)`` overflows for ``x < -709``. With ``e = exp(-|x|) <= 1`` no overflow can
-        happen: ``s(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` for ``x < 0``.
+        ``exp(-x)`` overflows for ``x < -709``: no ``exp`` may overflow, at any finite ``x``.
 
         Args:
             x: any shape.
@@ -35,14 +34,21 @@ class Sigmoid(Module):
         raise NotImplementedError("Exercise sigmoid.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * s * (1 - s)``, with ``s`` the cached output."""
+        """``dx = dL/dx`` from ``dout = dL/dout`` and the output cached by ``forward``.
+
+        Args:
+            dout: upstream gradient, the shape of ``x``.
+
+        Returns:
+            dx: the shape of ``x``.
+        """
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
         raise NotImplementedError("Exercise sigmoid.backward (lesson 04): not implemented yet")
 
 
 class Tanh(Module):
-    """Hyperbolic tangent ``tanh(x)``, with ``tanh'(x) = 1 - tanh(x)**2``."""
+    """Hyperbolic tangent ``tanh(x)``."""
 
     def __init__(self) -> None:
         self._out: np.ndarray | None = None
@@ -53,14 +59,14 @@ class Tanh(Module):
         raise NotImplementedError("Exercise tanh.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * (1 - out**2)``, with ``out`` the cached output."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached output."""
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
         raise NotImplementedError("Exercise tanh.backward (lesson 04): not implemented yet")
 
 
 class ReLU(Module):
-    """Rectified linear unit ``max(x, 0)``; its derivative is 1 where ``x > 0``, else 0."""
+    """Rectified linear unit ``max(x, 0)``; at the kink ``x == 0`` the slope is taken as 0."""
 
     def __init__(self) -> None:
         self._x: np.ndarray | None = None
@@ -71,14 +77,17 @@ class ReLU(Module):
         raise NotImplementedError("Exercise relu.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * (x > 0)``: the mask comes from the cached input (0 at ``x == 0``)."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached input ``x``."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
         raise NotImplementedError("Exercise relu.backward (lesson 04): not implemented yet")
 
 
 class LeakyReLU(Module):
-    """Leaky ReLU ``x if x > 0 else a * x``, with ``a = negative_slope`` in ``[0, 1)``."""
+    """Leaky ReLU ``x if x > 0 else a * x``, ``a = negative_slope`` in ``[0, 1)``.
+
+    At the kink ``x == 0`` the slope is taken as ``a``, the slope on the left.
+    """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         if isinstance(negative_slope, bool) or not isinstance(
@@ -94,7 +103,7 @@ class LeakyReLU(Module):
         raise NotImplementedError("Exercise leaky_relu.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * where(x > 0, 1, a)``, with ``x`` the cached input."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached input ``x``."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
         raise NotImplementedError("Exercise leaky_relu.backward (lesson 04): not implemented yet")

@@ -8,7 +8,7 @@ For a weight matrix of shape ``(fan_in, fan_out)`` (a ``Linear`` layer's ``W`` i
 ``(D, M)``), the two scaled initialisers keep the variance of the signal roughly constant
 from layer to layer:
 
-- Xavier/Glorot (tanh, sigmoid): ``std = sqrt(2 / (fan_in + fan_out))``
+- Xavier/Glorot (tanh, sigmoid): the variance is the harmonic mean of ``1/fan_in`` and ``1/fan_out``
 - He/Kaiming (ReLU): ``std = sqrt(2 / fan_in)``
 """
 
@@ -83,7 +83,7 @@ def normal(shape: int | tuple[int, ...], std: float, rng: np.random.Generator,
 
 def xavier_normal(shape: tuple[int, int], rng: np.random.Generator,
                   dtype=np.float64) -> np.ndarray:
-    """Xavier/Glorot normal: ``w ~ Normal(0, 2 / (fan_in + fan_out))``.
+    """Xavier/Glorot normal: zero mean, variance the harmonic mean of 1/fan_in and 1/fan_out.
 
     Args:
         shape: ``(fan_in, fan_out)``, e.g. ``(D, M)`` for a ``Linear`` weight.

@@ -179,13 +179,13 @@ class Linear(Module):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Gradients of ``out = x @ W + b``, using the ``x`` cached by ``forward``.
 
-        ``dW += x.T @ dout`` (D, M), ``db += dout.sum(axis=0)`` (M,), ``dx = dout @ W.T``.
+        Adds ``dL/dW`` (D, M) into ``W.grad`` and ``dL/db`` (M,) into ``b.grad``.
 
         Args:
             dout: upstream gradient ``dL/dout`` of shape (N, M).
 
         Returns:
-            dx: shape (N, D). ``W.grad`` and ``b.grad`` are increased in place.
+            dx: ``dL/dx``, shape (N, D). ``W.grad`` and ``b.grad`` are increased in place.
         """
         x = self._cached("_x")
         dout = check_dout(dout, (x.shape[0], self.out_features), self.W.value.dtype)
@@ -242,7 +242,15 @@ class Sequential(Module):
         raise NotImplementedError("Exercise sequential.forward (lesson 01): not implemented yet")
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Chain rule: send ``dout`` through the modules in reverse order; return ``dx``."""
+        """Backpropagate ``dout`` through every module; return ``dx``.
+
+        Args:
+            dout: ``dL/dout``, the shape of the last module's output.
+
+        Returns:
+            dx: ``dL/dx``, the shape of ``forward``'s input. Every module's own
+            ``backward`` adds its parameter gradients into their ``.grad``.
+        """
         raise NotImplementedError("Exercise sequential.backward (lesson 04): not implemented yet")
 
     def parameters(self) -> list[Parameter]:

@@ -21,8 +21,7 @@ from nnlib.layers import as_float_array, cached, check_shape
 def softmax(z: np.ndarray) -> np.ndarray:
     """``softmax(z)_i = exp(z_i) / sum_j exp(z_j)`` along the last axis.
 
-    Stable for any finite ``z``: subtracting the row maximum first changes nothing
-    mathematically and keeps every ``exp`` in ``(0, 1]``.
+    Stable for any finite ``z``: no ``exp`` overflows, even at logits of +-1000.
 
     Args:
         z: logits, shape (..., C), e.g. (N, C).
@@ -35,10 +34,10 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """``log_softmax(z)_i = z_i - logsumexp(z)`` along the last axis.
+    """``log_softmax(z)_i = log(softmax(z)_i)`` along the last axis.
 
-    ``logsumexp(z) = m + log(sum_j exp(z_j - m))`` with ``m = max_j z_j`` (log-sum-exp
-    trick): no overflow, and no ``log(0)`` for very negative logits.
+    Stable for any finite ``z``: no overflow, and a finite result even where a
+    probability rounds to 0 (``z = (0, -1000)`` gives ``(0, -1000)``, not ``-inf``).
 
     Args:
         z: logits, shape (..., C), e.g. (N, C).
@@ -110,7 +109,7 @@ class MSELoss(Loss):
         raise NotImplementedError("Exercise mse.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dpred = dloss * 2 (pred - target) / size``, with ``size = N*M`` entries."""
+        """``dpred = dloss * dL/dpred``, the shape of ``pred``, from the cached ``_diff``."""
         dloss = float(dloss)
         raise NotImplementedError("Exercise mse.backward (lesson 04): not implemented yet")
 
@@ -118,9 +117,9 @@ class MSELoss(Loss):
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits: ``L = mean(-y log s(z) - (1 - y) log(1 - s(z)))``.
 
-    ``s`` is the sigmoid. Working on the logit ``z`` instead of the probability ``s(z)``
-    allows the stable form ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which never takes
-    the log of 0 and never overflows, even at ``z = +-1000``.
+    ``s`` is the sigmoid. It is computed from the logit ``z``, not from the probability
+    ``s(z)``, so that it never takes the log of 0 and never overflows, even at
+    ``z = +-1000``.
     """
 
     def __init__(self) -> None:
@@ -146,7 +145,7 @@ class BCEWithLogitsLoss(Loss):
         raise NotImplementedError("Exercise bce_logits.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dz = dloss * (s(z) - y) / size``, with a stable sigmoid ``s``."""
+        """``dz = dloss * dL/dz``, the shape of the logits ``z``; finite at ``z = +-1000``."""
         dloss = float(dloss)
         raise NotImplementedError("Exercise bce_logits.backward (lesson 04): not implemented yet")
 
@@ -173,7 +172,10 @@ class SoftmaxCrossEntropyLoss(Loss):
         raise NotImplementedError("Exercise softmax_ce.forward (lesson 02): not implemented yet")
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dz = dloss * (softmax(z) - onehot(y)) / N``, shape (N, C)."""
+        """``dz = dloss * dL/dz``, shape (N, C), from the cached ``_probs`` and ``_y``.
+
+        The cache is left unchanged, so a second call gives the same gradient.
+        """
         dloss = float(dloss)
         raise NotImplementedError("Exercise softmax_ce.backward (lesson 04): not implemented yet")
 

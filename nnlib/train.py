@@ -109,7 +109,7 @@ class EarlyStopping:
     """Say when to stop: the validation loss has not improved for ``patience`` epochs.
 
     An epoch *improves* when its loss is below the best so far by more than
-    ``min_delta``: ``val_loss < best - min_delta``. Every other epoch (a NaN loss too)
+    ``min_delta``. Every other epoch (a NaN loss too)
     adds one to ``bad_epochs``; an improvement resets it to 0. ``step`` returns True once
     ``bad_epochs`` reaches ``patience``.
 

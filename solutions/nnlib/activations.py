@@ -1,9 +1,9 @@
 """Elementwise activation functions as modules with no parameters.
 
 Each follows the module contract of ``nnlib.layers``: ``forward(x)`` keeps what
-``backward`` needs, ``backward(dout)`` returns ``dx = dout * f'(x)`` (elementwise). Inputs
-may have any shape; ``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input
-stays float32; integers are cast to float64.
+``backward`` needs, ``backward(dout)`` returns ``dx = dL/dx``. Inputs may have any shape;
+``out``, ``dout`` and ``dx`` have the shape of ``x``. A float32 input stays float32;
+integers are cast to float64.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from nnlib.layers import Module, as_float_array, check_dout
 
 
 class Sigmoid(Module):
-    """Logistic function ``s(x) = 1 / (1 + exp(-x))``, with ``s'(x) = s(x) (1 - s(x))``."""
+    """Logistic function ``s(x) = 1 / (1 + exp(-x))``."""
 
     def __init__(self) -> None:
         self._out: np.ndarray | None = None
@@ -22,8 +22,7 @@ class Sigmoid(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Numerically stable sigmoid; caches the output.
 
-        ``exp(-x)`` overflows for ``x < -709``. With ``e = exp(-|x|) <= 1`` no overflow can
-        happen: ``s(x) = 1 / (1 + e)`` for ``x >= 0`` and ``e / (1 + e)`` for ``x < 0``.
+        ``exp(-x)`` overflows for ``x < -709``: no ``exp`` may overflow, at any finite ``x``.
 
         Args:
             x: any shape.
@@ -33,6 +32,8 @@ class Sigmoid(Module):
         """
         x = as_float_array(x)
         ### BEGIN SOLUTION sigmoid.forward
+        # With e = exp(-|x|) <= 1 nothing overflows: s = 1 / (1 + e) for x >= 0 and
+        # e / (1 + e) for x < 0 (multiply numerator and denominator by exp(x)).
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1.0, e)
         out /= 1.0 + e
@@ -41,16 +42,24 @@ class Sigmoid(Module):
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * s * (1 - s)``, with ``s`` the cached output."""
+        """``dx = dL/dx`` from ``dout = dL/dout`` and the output cached by ``forward``.
+
+        Args:
+            dout: upstream gradient, the shape of ``x``.
+
+        Returns:
+            dx: the shape of ``x``.
+        """
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
         ### BEGIN SOLUTION sigmoid.backward
+        # s' = exp(-x) / (1 + exp(-x))**2 = s * (1 - s): the cached output is enough.
         return dout * out * (1.0 - out)
         ### END SOLUTION
 
 
 class Tanh(Module):
-    """Hyperbolic tangent ``tanh(x)``, with ``tanh'(x) = 1 - tanh(x)**2``."""
+    """Hyperbolic tangent ``tanh(x)``."""
 
     def __init__(self) -> None:
         self._out: np.ndarray | None = None
@@ -64,16 +73,17 @@ class Tanh(Module):
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * (1 - out**2)``, with ``out`` the cached output."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached output."""
         out = self._cached("_out")
         dout = check_dout(dout, out.shape, out.dtype)
         ### BEGIN SOLUTION tanh.backward
+        # tanh' = 1 - tanh**2, taken at the input: out is already tanh(x), so no second tanh.
         return dout * (1.0 - out * out)
         ### END SOLUTION
 
 
 class ReLU(Module):
-    """Rectified linear unit ``max(x, 0)``; its derivative is 1 where ``x > 0``, else 0."""
+    """Rectified linear unit ``max(x, 0)``; at the kink ``x == 0`` the slope is taken as 0."""
 
     def __init__(self) -> None:
         self._x: np.ndarray | None = None
@@ -87,16 +97,20 @@ class ReLU(Module):
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * (x > 0)``: the mask comes from the cached input (0 at ``x == 0``)."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached input ``x``."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
         ### BEGIN SOLUTION relu.backward
+        # Slope 1 where the input was positive, 0 elsewhere (also at 0): a mask on x, not out.
         return dout * (x > 0)
         ### END SOLUTION
 
 
 class LeakyReLU(Module):
-    """Leaky ReLU ``x if x > 0 else a * x``, with ``a = negative_slope`` in ``[0, 1)``."""
+    """Leaky ReLU ``x if x > 0 else a * x``, ``a = negative_slope`` in ``[0, 1)``.
+
+    At the kink ``x == 0`` the slope is taken as ``a``, the slope on the left.
+    """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         if isinstance(negative_slope, bool) or not isinstance(
@@ -115,10 +129,11 @@ class LeakyReLU(Module):
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """``dx = dout * where(x > 0, 1, a)``, with ``x`` the cached input."""
+        """``dx = dL/dx`` from ``dout`` (the shape of ``x``) and the cached input ``x``."""
         x = self._cached("_x")
         dout = check_dout(dout, x.shape, x.dtype)
         ### BEGIN SOLUTION leaky_relu.backward
+        # Slope 1 where x > 0, a elsewhere (at 0 too, as in forward).
         return np.where(x > 0, dout, self.negative_slope * dout)
         ### END SOLUTION
 

@@ -257,7 +257,7 @@ def train_val_test_split(X, y, *, val: float = 0.15, test: float = 0.15, rng, st
     for idx in groups:
         n_val, n_test = _split_sizes(len(idx), val, test)
         parts[1].append(idx[:n_val])
-        parts[2].append(idx[n_val : n_val + n_test])
+        parts[2].append(idx[n_val:][:n_test])
         parts[0].append(idx[n_val + n_test :])
     out = []
     for chunks in parts:

@@ -184,17 +184,21 @@ class Linear(Module):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Gradients of ``out = x @ W + b``, using the ``x`` cached by ``forward``.
 
-        ``dW += x.T @ dout`` (D, M), ``db += dout.sum(axis=0)`` (M,), ``dx = dout @ W.T``.
+        Adds ``dL/dW`` (D, M) into ``W.grad`` and ``dL/db`` (M,) into ``b.grad``.
 
         Args:
             dout: upstream gradient ``dL/dout`` of shape (N, M).
 
         Returns:
-            dx: shape (N, D). ``W.grad`` and ``b.grad`` are increased in place.
+            dx: ``dL/dx``, shape (N, D). ``W.grad`` and ``b.grad`` are increased in place.
         """
         x = self._cached("_x")
         dout = check_dout(dout, (x.shape[0], self.out_features), self.W.value.dtype)
         ### BEGIN SOLUTION linear.backward
+        # out[n, m] = sum_d x[n, d] W[d, m] + b[m]. W[d, m] reaches out[n, m] for every n with
+        # slope x[n, d]: dW = x.T dout (D, M). b[m] reaches every row with slope 1: db is dout
+        # summed over the batch (not averaged: the loss already divided by N). x[n, d] reaches
+        # out[n, m] for every m with slope W[d, m]: dx = dout W.T (N, D). += for fan-out.
         self.W.grad += x.T @ dout
         self.b.grad += dout.sum(axis=0)
         return dout @ self.W.value.T
@@ -255,8 +259,18 @@ class Sequential(Module):
         ### END SOLUTION
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Chain rule: send ``dout`` through the modules in reverse order; return ``dx``."""
+        """Backpropagate ``dout`` through every module; return ``dx``.
+
+        Args:
+            dout: ``dL/dout``, the shape of the last module's output.
+
+        Returns:
+            dx: ``dL/dx``, the shape of ``forward``'s input. Every module's own
+            ``backward`` adds its parameter gradients into their ``.grad``.
+        """
         ### BEGIN SOLUTION sequential.backward
+        # Last module first: each one needs the gradient of its own output, which the module
+        # after it returns, and the cache of its own last forward.
         for module in reversed(self.modules):
             dout = module.backward(dout)
         return dout

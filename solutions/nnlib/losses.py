@@ -21,8 +21,7 @@ from nnlib.layers import as_float_array, cached, check_shape
 def softmax(z: np.ndarray) -> np.ndarray:
     """``softmax(z)_i = exp(z_i) / sum_j exp(z_j)`` along the last axis.
 
-    Stable for any finite ``z``: subtracting the row maximum first changes nothing
-    mathematically and keeps every ``exp`` in ``(0, 1]``.
+    Stable for any finite ``z``: no ``exp`` overflows, even at logits of +-1000.
 
     Args:
         z: logits, shape (..., C), e.g. (N, C).
@@ -32,6 +31,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     """
     z = as_float_array(z, "z")
     ### BEGIN SOLUTION softmax.forward
+    # softmax(z + c) = softmax(z) for any constant c; c = -max(z) keeps every exp in (0, 1]
+    # and the row sum >= 1.
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     e /= e.sum(axis=-1, keepdims=True)
     return e
@@ -39,10 +40,10 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
-    """``log_softmax(z)_i = z_i - logsumexp(z)`` along the last axis.
+    """``log_softmax(z)_i = log(softmax(z)_i)`` along the last axis.
 
-    ``logsumexp(z) = m + log(sum_j exp(z_j - m))`` with ``m = max_j z_j`` (log-sum-exp
-    trick): no overflow, and no ``log(0)`` for very negative logits.
+    Stable for any finite ``z``: no overflow, and a finite result even where a
+    probability rounds to 0 (``z = (0, -1000)`` gives ``(0, -1000)``, not ``-inf``).
 
     Args:
         z: logits, shape (..., C), e.g. (N, C).
@@ -52,6 +53,8 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     """
     z = as_float_array(z, "z")
     ### BEGIN SOLUTION softmax.forward
+    # log softmax(z)_i = z_i - logsumexp(z), logsumexp(z) = m + log(sum_j exp(z_j - m)) with
+    # m = max_j z_j: the sum is >= 1, so neither overflow nor log(0).
     shifted = z - z.max(axis=-1, keepdims=True)
     shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return shifted
@@ -122,9 +125,10 @@ class MSELoss(Loss):
         ### END SOLUTION
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dpred = dloss * 2 (pred - target) / size``, with ``size = N*M`` entries."""
+        """``dpred = dloss * dL/dpred``, the shape of ``pred``, from the cached ``_diff``."""
         dloss = float(dloss)
         ### BEGIN SOLUTION mse.backward
+        # dL/dpred = 2 (pred - target) / size: the mean divides by all N*M entries.
         diff = self._cached("_diff")
         return diff * (2.0 * dloss / diff.size)
         ### END SOLUTION
@@ -133,9 +137,9 @@ class MSELoss(Loss):
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits: ``L = mean(-y log s(z) - (1 - y) log(1 - s(z)))``.
 
-    ``s`` is the sigmoid. Working on the logit ``z`` instead of the probability ``s(z)``
-    allows the stable form ``max(z, 0) - z*y + log(1 + exp(-|z|))``, which never takes
-    the log of 0 and never overflows, even at ``z = +-1000``.
+    ``s`` is the sigmoid. It is computed from the logit ``z``, not from the probability
+    ``s(z)``, so that it never takes the log of 0 and never overflows, even at
+    ``z = +-1000``.
     """
 
     def __init__(self) -> None:
@@ -159,15 +163,19 @@ class BCEWithLogitsLoss(Loss):
                 f"{target.max()}"
             )
         ### BEGIN SOLUTION bce_logits.forward
+        # log s(z) = -log(1 + exp(-z)), log(1 - s(z)) = -z - log(1 + exp(-z)), so the loss is
+        # (1 - y) z + log(1 + exp(-z)); and log(1 + exp(-z)) = max(-z, 0) + log(1 + exp(-|z|)).
         self._z, self._y = pred, target
         losses = np.maximum(pred, 0.0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
         return float(np.mean(losses))
         ### END SOLUTION
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dz = dloss * (s(z) - y) / size``, with a stable sigmoid ``s``."""
+        """``dz = dloss * dL/dz``, the shape of the logits ``z``; finite at ``z = +-1000``."""
         dloss = float(dloss)
         ### BEGIN SOLUTION bce_logits.backward
+        # l = log(1 + exp(z)) - y z, so dl/dz = s(z) - y; divided by size (the mean). The
+        # sigmoid is the stable one of Sigmoid.forward.
         z, y = self._cached("_z"), self._cached("_y")
         e = np.exp(-np.abs(z))
         s = np.where(z >= 0, 1.0, e) / (1.0 + e)
@@ -204,9 +212,13 @@ class SoftmaxCrossEntropyLoss(Loss):
         ### END SOLUTION
 
     def backward(self, dloss: float = 1.0) -> np.ndarray:
-        """``dz = dloss * (softmax(z) - onehot(y)) / N``, shape (N, C)."""
+        """``dz = dloss * dL/dz``, shape (N, C), from the cached ``_probs`` and ``_y``.
+
+        The cache is left unchanged, so a second call gives the same gradient.
+        """
         dloss = float(dloss)
         ### BEGIN SOLUTION softmax_ce.backward
+        # l = -z_y + log sum_k exp(z_k): dl/dz_j = p_j - [j == y]; divided by N (the mean).
         probs, y = self._cached("_probs"), self._cached("_y")
         dz = probs.copy()
         dz[np.arange(probs.shape[0]), y] -= 1.0

@@ -63,10 +63,11 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum (the PyTorch form).
+    """Stochastic gradient descent with optional momentum, in the form PyTorch uses.
 
-    ``v = momentum * v + grad`` then ``value -= lr * v``; ``v`` starts at zero, so
-    with ``momentum = 0`` this is plain ``value -= lr * grad``.
+    The velocity of each parameter (``self.velocities``, zeros at first, kept across
+    steps) is the momentum-decayed running sum of its gradients of lesson 05, section 4;
+    with ``momentum = 0`` this is plain gradient descent.
 
     Args:
         params: the parameters to update.
@@ -82,6 +83,8 @@ class SGD(Optimizer):
     def step(self) -> None:
         """One update of every parameter in place, using ``self.velocities``."""
         ### BEGIN SOLUTION sgd.step
+        # v <- momentum * v + grad, then value <- value - lr * v; both in place (v must
+        # survive to the next step, others hold p.value). momentum 0: value -= lr * grad.
         for p, v in zip(self.params, self.velocities, strict=True):
             if self.momentum:
                 v *= self.momentum
@@ -96,12 +99,12 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: momentum and per-entry step sizes from moment estimates, bias-corrected.
+    """Adam (Kingma and Ba, 2015): momentum and per-entry step sizes, bias-corrected.
 
-    At step ``t = 1, 2, ...``, with ``g = grad``:
-    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g**2``,
-    ``m_hat = m / (1 - b1**t)``, ``v_hat = v / (1 - b2**t)``,
-    ``value -= lr * m_hat / (sqrt(v_hat) + eps)``.
+    ``self.m`` and ``self.v`` hold the moving averages of each parameter's gradient and
+    of its elementwise square (weights ``b1``, ``b2``), zeros at first; ``self.t`` counts
+    the steps. The update is the one defined in lesson 05, section 5, with ``eps`` added
+    to the square root of the corrected second moment.
 
     Args:
         params: the parameters to update.
@@ -127,6 +130,9 @@ class Adam(Optimizer):
     def step(self) -> None:
         """One update of every parameter in place; increments ``self.t`` first."""
         ### BEGIN SOLUTION adam.step
+        # m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g*g; the weights of m sum to
+        # 1 - b1**t, hence m_hat = m / (1 - b1**t) (v likewise); value -= lr * m_hat /
+        # (sqrt(v_hat) + eps). Here lr / (1 - b1**t) is folded into the denominator.
         self.t += 1
         b1, b2 = self.betas
         step_size = self.lr / (1.0 - b1**self.t)
@@ -139,7 +145,8 @@ class Adam(Optimizer):
             denom = np.sqrt(v)
             denom *= v_scale
             denom += self.eps
-            p.value -= step_size * m / denom
+            denom /= step_size
+            p.value -= m / denom
         ### END SOLUTION
 
     def __repr__(self) -> str:

@@ -54,7 +54,7 @@ def test_exported_grade_and_status(demo, student):
     assert sum(float(row[k]) for k in exercises) == points
     assert row["written"] == ""  # not graded by hand yet: empty, not 0
     assert float(row["total"]) == points
-    assert float(row["max_score"]) == 8.0  # 7 exercise points + 1 written answer
+    assert float(row["max_score"]) == 10.0  # 7 exercise points + 2 derivations + 1 written answer
 
 
 def test_missing_student_is_not_a_zero(demo):

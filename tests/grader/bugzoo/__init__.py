@@ -235,7 +235,8 @@ ALTERNATIVES += [
         "        f_minus = scalar(f(x))\n        x[i] += h\n"),
     bug("adam in the paper's efficient form (eps unscaled)", "adam.step", OP,
         "            denom = np.sqrt(v)\n            denom *= v_scale\n"
-        "            denom += self.eps\n            p.value -= step_size * m / denom\n",
+        "            denom += self.eps\n            denom /= step_size\n"
+        "            p.value -= m / denom\n",
         "            p.value -= (step_size / v_scale) * m / (np.sqrt(v) + self.eps)\n"),
 ]
 BUGS += [
