@@ -100,6 +100,14 @@ class Course:
         """``source/lessonNN/NN_name.ipynb``."""
         return self.root / "source" / self.lesson(lesson) / self.notebook(lesson)
 
+    def release_notebook(self, lesson: str) -> Path:
+        """``release/lessonNN/NN_name.ipynb``: what students were given."""
+        return self.root / "release" / self.lesson(lesson) / self.notebook(lesson)
+
+    def assigned(self, lesson: str) -> bool:
+        """Whether ``lesson`` was handed out (``nncourse assign`` made its release)."""
+        return (self.root / "release" / self.lesson(lesson)).is_dir()
+
     def submission(self, student: str, lesson: str) -> Path:
         """``submitted/STUDENT/lessonNN``."""
         return self.root / "submitted" / student / self.lesson(lesson)

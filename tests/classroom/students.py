@@ -17,6 +17,14 @@ from nncourse.release.markers import find_regions, stub_line
 
 LESSON = "02_loss.ipynb"
 NO_NOTEBOOK = "s12-no-notebook"  # hands in a complete nnlib and forgets the notebook
+# Half uploads and bad uploads: student -> (expected points, status, words in the reason)
+BAD_UPLOADS = {
+    "s15-no-nnlib": (0.0, "nnlib missing", "nnlib/__init__.py is missing"),
+    "s16-broken-import": (0.0, "nnlib does not import",
+                          "nnlib/__init__.py line 2: SyntaxError"),
+    "s17-corrupt-notebook": (7.0, "notebook unreadable", "not valid JSON"),
+    "s18-tampered": (7.0, "tampered", "mse-forward"),
+}
 BEFORE = {"data.one_hot", "sigmoid.forward", "tanh.forward", "relu.forward",
           "leaky_relu.forward", "linear.forward", "sequential.forward"}  # lessons 00, 01
 THIS = {"mse.forward": 1.0, "bce_logits.forward": 2.0, "softmax.forward": 2.0,
@@ -105,7 +113,7 @@ def demo_class(repo: Path, course: Path) -> dict[str, tuple[dict, list[str], flo
         "s05-bug-mse": (library(repo, everything, ("mse.forward",)), [], 6.0, "ok"),
         "s06-raises": (library(repo, everything), ["raise RuntimeError('my plot broke')"],
                        7.0, "ok"),
-        "s07-loops": (library(repo, half), ["while True:\n    pass"], 3.0, "ok"),
+        "s07-loops": (library(repo, half), ["while True:\n    pass"], 3.0, "timed out"),
         "s08-exits": (library(repo, everything), ["import os\nos._exit(3)"], 7.0,
                       "failed to run"),
         "s09-allclose": (library(repo, BEFORE, patch=ALLCLOSE_PATCH), [ALLCLOSE_PATCH], 0.0,
@@ -156,4 +164,21 @@ def make_class_zips(repo: Path, course: Path, out: Path) -> dict[str, tuple[floa
         expected[student] = (points, status)
     write_zip(out / f"{NO_NOTEBOOK}_lesson02.zip", library(repo, BEFORE | set(THIS)))
     expected[NO_NOTEBOOK] = (7.0, "notebook missing")
+    complete = library(repo, BEFORE | set(THIS))
+    honest = notebook_for(released, [], "An answer.")
+    broken = dict(complete)
+    broken["nnlib/__init__.py"] = '"""nnlib."""\ndef oops(:\n    pass\n'
+    nb = json.loads(honest)
+    graded = next(c for c in nb["cells"]
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "mse-forward")
+    graded["source"] = "print('mse.forward passed')  # the check, rewritten"
+    uploads = {
+        "s15-no-nnlib": {LESSON: honest},
+        "s16-broken-import": {**broken, LESSON: honest},
+        "s17-corrupt-notebook": {**complete, LESSON: honest[: len(honest) // 2]},
+        "s18-tampered": {**complete, LESSON: json.dumps(nb, indent=1)},
+    }
+    for student, files in uploads.items():
+        write_zip(out / f"{student}_lesson02.zip", files)
+        expected[student] = BAD_UPLOADS[student][:2]
     return expected

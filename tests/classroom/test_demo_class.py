@@ -23,7 +23,7 @@ def test_every_step_reports_success(demo):
     assert demo.outputs["assign"][0] == 0, demo.outputs["assign"][1]
     status, text = demo.outputs["collect"]
     assert status == 1 and "unsafe path in zip" in text and "s13-evil" in text
-    assert "collected 12 submission(s)" in text
+    assert "collected 16 submission(s)" in text
     assert not (demo.course / "submitted" / "s13-evil").exists()
     for step in ("autograde", "export"):
         assert demo.outputs[step][0] == 0, demo.outputs[step][1]
@@ -44,7 +44,7 @@ def feedback_students(demo) -> list[str]:
 
 
 @pytest.mark.parametrize("student", sorted(students.demo_class(ROOT, Path("/x")))
-                         + [students.NO_NOTEBOOK])
+                         + [students.NO_NOTEBOOK] + sorted(students.BAD_UPLOADS))
 def test_exported_grade_and_status(demo, student):
     """Is each student's exported total the workers' score, with the right status?"""
     points, status = demo.expected[student]
@@ -55,6 +55,19 @@ def test_exported_grade_and_status(demo, student):
     assert row["written"] == ""  # not graded by hand yet: empty, not 0
     assert float(row["total"]) == points
     assert float(row["max_score"]) == 10.0  # 7 exercise points + 2 derivations + 1 written answer
+
+
+@pytest.mark.parametrize("student", sorted(students.BAD_UPLOADS))
+def test_a_bad_upload_says_what_is_wrong(demo, student):
+    """Does a half or bad upload get its own status and a reason an instructor can act on,
+    with no temporary path in the record, the export or the feedback?"""
+    points, status, words = students.BAD_UPLOADS[student]
+    record = read_records(demo.course / "nncourse" / "records" / LESSON)[student]
+    assert record["notebook"] == status and words in record["reason"], record["reason"]
+    text = json.dumps(record) + json.dumps(demo.rows[(student, LESSON)])
+    for page in (demo.course / "feedback" / student).rglob("*.html"):
+        text += page.read_text()
+    assert not re.search(r"/tmp/|nncourse-(grade|worker|autograde)-", text)
 
 
 def test_missing_student_is_not_a_zero(demo):
@@ -267,11 +280,15 @@ def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
     assert main(["report", "2", "--course", str(demo.course), "-o", str(png)]) == 0
     text = capsys.readouterr().out
     summary = summarise(Course.load(demo.course), LESSON)
-    # by hand from students.py: softmax is in 6 "everything" libraries (one with the bug,
-    # one without a notebook) and 2 "half" ones; bce_logits only in the 6 "everything" ones
-    assert summary["statuses"]["softmax.forward"] == {"passed": 7, "failed": 1,
+    # by hand from students.py: softmax is in 8 "everything" libraries (one with the bug,
+    # one without a notebook, one corrupt notebook, one tampered) and 2 "half" ones;
+    # bce_logits only in the 8 "everything" ones; the two whose nnlib is missing or does
+    # not import are counted apart
+    assert summary["statuses"]["softmax.forward"] == {"passed": 9, "failed": 1,
                                                       "not_implemented": 4}
-    assert summary["statuses"]["bce_logits.forward"] == {"passed": 6, "not_implemented": 6}
+    assert summary["statuses"]["bce_logits.forward"] == {"passed": 8, "not_implemented": 6}
+    assert summary["submissions"]["nnlib missing"] == 1
+    assert "nnlib does not import 1" in text and "left out of the exercise counts" in text
     records = read_records(demo.course / "nncourse" / "records" / LESSON)
     planted = next(e["diagnosis"] for e in records["s04-bug-softmax"]["nnlib"]["exercises"]
                    if e["id"] == "softmax.forward")

@@ -8,26 +8,11 @@ gradebook, and the record is written last.
 from __future__ import annotations
 
 from nncourse.classroom import gradebook
+from nncourse.classroom.autograde import statuses
 from nncourse.classroom.autograde.grading import GRADER_ERROR, grade_submission
 from nncourse.classroom.course import Course, lesson_number
-from nncourse.classroom.nbgrader_batches import BATCH_DIED
 from nncourse.classroom.records import write_json
 from nncourse.handin import submission_hash
-
-
-def failure_reason(result: dict) -> str:
-    """A one-line reason from nbgrader's log of a failed notebook."""
-    text = result.get("log", "") + "\n" + result.get("error", "")
-    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, crash or memory)"),
-                           ("Kernel died", "the kernel died (os._exit, crash or memory)"),
-                           ("UnresponsiveKernel", "the kernel stopped answering"),
-                           ("CellTimeoutError", "a cell ran past the time limit"),
-                           ("Timeout", "a cell ran past the time limit"),
-                           (BATCH_DIED, "the grading process stopped on this submission")):
-        if needle in text:
-            return reason
-    errors = [line for line in text.splitlines() if "[ERROR]" in line]
-    return errors[0][:200] if errors else "nbgrader could not run the notebook"
 
 
 def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
@@ -41,21 +26,17 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
     by_id = {e["id"]: e for e in result.get("exercises", [])}
     points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
     faults = [e["id"] for e in result.get("exercises", []) if e["status"] == "grader_error"]
-    if faults:
-        status = GRADER_ERROR
-    elif not (sub / notebook).is_file():
-        status = "notebook missing"
-    elif nb_result.get("success"):
-        status = "ok"
-    else:
-        status = "failed to run"
+    problems = [(GRADER_ERROR, f"the grader failed on {', '.join(faults)} (not the student's "
+                 "code); the next autograde grades it again")] if faults else []
+    problems += statuses.nnlib_problems(sub, result)
+    problems += statuses.notebook_problems(sub, notebook, course.release_notebook(lesson),
+                                           nb_result)
+    status, reason = statuses.status_of(problems)
     found = gradebook.set_worker_scores(course.gradebook, lesson, notebook, student, cells,
                                         result)
     record = {
         "student": student, "lesson": lesson, "hash": digest, "notebook": status,
-        "reason": "" if status == "ok" else (
-            f"the grader failed on {', '.join(faults)} (not the student's code); the next "
-            "autograde grades it again" if faults else failure_reason(nb_result)),
+        "reason": reason, "problems": [list(p) for p in problems],
         "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
         "score": sum(points.values()), "max_score": sum(c.points for c in cells),
     }

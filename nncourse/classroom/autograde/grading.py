@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from nncourse.grader.report_text import WORKER_PATH
 from nncourse.handin import copy_expected
 from nncourse.isolation.scratch import make_scratch
 
@@ -21,6 +22,13 @@ from nncourse.isolation.scratch import make_scratch
 SCRATCH_PREFIX = "nncourse-grade-"
 STATUSES = ("passed", "failed", "error", "timeout", "not_implemented", "grader_error")
 GRADER_ERROR = "grader error"  # the submission status when any exercise is a grader_error
+
+
+def not_graded(exercises: list[str], message: str, status: str) -> dict:
+    """A grader result in which no exercise could be graded, each saying why."""
+    return {"score": 0.0, "max_score": None, "public_only": False, "exercises": [
+        {"id": ex, "points": 0.0, "max_points": None, "status": status, "message": message,
+         "diagnosis": None} for ex in exercises]}
 
 
 def grader_module():
@@ -33,8 +41,9 @@ def grade_submission(submission: Path, notebook: str, exercises: list[str], less
     """Grade ``exercises`` of the ``nnlib`` in ``submission``, hidden checks included.
 
     Only ``nnlib/**/*.py`` is copied into a fresh scratch folder that the workers import
-    from; other files of the submission cannot take part. A submission without ``nnlib``
-    is graded too (every exercise then fails to import).
+    from; other files of the submission cannot take part. A submission without an
+    ``nnlib`` package gets an ``error`` per exercise saying so. No message holds a path of
+    the scratch folder.
 
     Returns:
         The grader's dict: ``score``, ``max_score``, ``exercises`` (``id``, ``points``,
@@ -43,16 +52,19 @@ def grade_submission(submission: Path, notebook: str, exercises: list[str], less
     scratch = make_scratch(SCRATCH_PREFIX)
     try:
         copy_expected(submission, scratch / "sub", notebook, include_notebook=False)
-        (scratch / "sub" / "nnlib").mkdir(exist_ok=True)
+        if not (scratch / "sub" / "nnlib" / "__init__.py").is_file():
+            return not_graded(exercises, "no nnlib/ package was handed in (nnlib/__init__.py "
+                              "is missing)", "error")
         try:
             result = grader_module().grade_package(
                 scratch / "sub", exercises=exercises, lesson=lesson, hidden=True,
                 reference_root=reference_root)
         except Exception as error:  # the grader itself failed: no exercise is graded
-            result = {"score": 0.0, "max_score": None, "public_only": False, "exercises": [
-                {"id": ex, "points": 0.0, "max_points": None, "status": "grader_error",
-                 "message": f"the grader failed on this submission: {error!r}",
-                 "diagnosis": None} for ex in exercises]}
+            result = not_graded(exercises, f"the grader failed on this submission: {error!r}",
+                                "grader_error")
+        for row in result.get("exercises", []):
+            text = (row.get("message") or "").replace(f"{scratch}/sub/", "")
+            row["message"] = WORKER_PATH.sub("nnlib/", text)
         return result
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -2,10 +2,12 @@
 
 Columns: ``student``, ``lesson``, ``status``, one column per exercise (its id), ``written``
 (manually graded answers), ``total``, ``max_score``. ``status`` tells a real 0 from no
-grade: ``ok``; ``failed to run`` (nbgrader could not run the notebook: the exercise
-scores come from the workers, the written answers need a look); ``notebook missing``;
-``not graded`` (collected, not autograded yet); ``missing`` (no submission). A score
-cell is empty when there is no score, never 0 in its place.
+grade: ``ok``; a submission status of ``nncourse.classroom.autograde.statuses`` (``nnlib
+missing``, ``failed to run``, ``timed out``, ``tampered``...: the exercise scores come
+from the workers, the written answers need a look); ``not graded`` (collected, not
+autograded yet); ``missing`` (assigned, no submission); ``not assigned`` (only with
+``--all``). A score cell is empty when there is no score, never 0 in its place. By
+default only the lessons handed out are exported.
 
 Exercise scores are the workers' (from the autograde record, the same numbers autograde
 wrote into the gradebook); written answers are read from the gradebook, where formgrader
@@ -45,7 +47,8 @@ def lesson_rows(course: Course, lesson: str, roster: list[str]) -> list[dict]:
         record = records.get(student)
         row: dict = {"student": student, "lesson": lesson}
         if record is None:
-            row["status"] = "not graded" if student in submitted else "missing"
+            row["status"] = "not graded" if student in submitted else (
+                "missing" if course.assigned(lesson) else "not assigned")
             rows.append(row)
             continue
         row["status"] = record["notebook"]
@@ -102,7 +105,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse export``."""
     parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
     parser.add_argument("--lesson", action="append", default=None,
-                        help="only this lesson (repeatable; default: every lesson)")
+                        help="only this lesson (repeatable; default: every lesson assigned)")
+    parser.add_argument("--all", action="store_true",
+                        help="every lesson of the course, assigned or not")
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="CSV file to write (default: standard output)")
 
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         course = Course.load(args.course)
         lessons = [course.lesson(x) for x in args.lesson] if args.lesson else sorted(
-            course.lessons)
+            x for x in course.lessons if args.all or course.assigned(x))
     except CourseError as error:
         print(f"nncourse export: {error}", file=sys.stderr)
         return 2

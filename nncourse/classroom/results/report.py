@@ -13,10 +13,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from nncourse.classroom.autograde.grading import STATUSES
+from nncourse.classroom.autograde.grading import GRADER_ERROR, STATUSES
 from nncourse.classroom.course import Course, CourseError
 from nncourse.classroom.records import read_records
 
+# Submission statuses whose exercise rows say nothing about the student's exercises.
+NOT_EXERCISE_VERDICTS = (GRADER_ERROR, "nnlib missing", "nnlib does not import")
 COLOURS = {"passed": "#4c9a2a", "failed": "#d1495b", "error": "#8e3b46",
            "timeout": "#edae49", "not_implemented": "#bbbbbb", "grader_error": "#3d5a80"}
 
@@ -28,6 +30,8 @@ def summarise(course: Course, lesson: str, top: int = 3) -> dict:
     statuses = {ex: Counter() for ex in exercises}
     bugs = {ex: Counter() for ex in exercises}
     for record in records.values():
+        if record["notebook"] in NOT_EXERCISE_VERDICTS:
+            continue  # counted with the submissions' statuses, not as exercise failures
         for entry in record["nnlib"].get("exercises", []):
             if entry["id"] in statuses:
                 statuses[entry["id"]][entry["status"]] += 1
@@ -37,7 +41,7 @@ def summarise(course: Course, lesson: str, top: int = 3) -> dict:
         "lesson": lesson, "students": len(records),
         "max_score": sum(c.points for c in course.exercise_cells(lesson)),
         "scores": sorted(r["score"] for r in records.values()),
-        "notebooks": Counter(r["notebook"] for r in records.values()),
+        "submissions": Counter(r["notebook"] for r in records.values()),
         "statuses": statuses, "bugs": {ex: c.most_common(top) for ex, c in bugs.items()},
     }
 
@@ -55,8 +59,12 @@ def text_table(summary: dict) -> str:
                      f"max {scores[-1]:g}")
         for value, count in sorted(Counter(scores).items()):
             lines.append(f"  {value:>5g} | {'#' * count} {count}")
-    lines.append("notebooks: " + ", ".join(f"{k} {v}" for k, v in
-                                           sorted(summary["notebooks"].items())))
+    lines.append("submissions: " + ", ".join(f"{k} {v}" for k, v in
+                                             sorted(summary["submissions"].items())))
+    apart = sum(summary["submissions"].get(s, 0) for s in NOT_EXERCISE_VERDICTS)
+    if apart:
+        lines.append(f"({apart} submission(s) whose nnlib could not be graded at all are "
+                     "left out of the exercise counts below)")
     header = f"{'exercise':<28}" + "".join(f"{s:>16}" for s in STATUSES)
     lines += ["", header, "-" * len(header)]
     for exercise, counts in summary["statuses"].items():
@@ -76,12 +84,15 @@ def plot(summary: dict, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     exercises = list(summary["statuses"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.9 + 0.45 * max(4, len(exercises))))
     top = summary["max_score"]
     left.hist(summary["scores"], bins=[b - 0.5 for b in range(int(top) + 2)],
               color="#30638e", edgecolor="white")
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.set(xlabel=f"exercise points (of {top:g})", ylabel="students",
              title=f"{summary['lesson']}: score distribution")
     start = [0] * len(exercises)

@@ -1,0 +1,122 @@
+"""What is wrong with a submission as a whole: its status, apart from exercise verdicts.
+
+A submission gets exactly one status, the most serious that applies (``ORDER``), and a
+reason listing every problem found, in words an instructor can act on and with no
+temporary path. ``ok`` means nothing is wrong with the hand-in itself; a 0 with ``ok`` is
+a real 0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from nncourse.classroom.autograde.grading import GRADER_ERROR
+from nncourse.classroom.nbgrader_batches import BATCH_DIED
+
+ORDER = (GRADER_ERROR, "nnlib missing", "nnlib does not import", "notebook missing",
+         "notebook unreadable", "failed to run", "timed out", "tampered", "ok")
+IMPORT_FAILED = "importing nnlib failed"
+WHERE = re.compile(r'File "[^"]*?(nnlib/[^"]+)", line (\d+)')
+TIMEOUT_LOG = "Timeout waiting for execute reply"
+
+
+def nnlib_problems(submission: Path, result: dict) -> list[tuple[str, str]]:
+    """Problems of the submitted ``nnlib``: missing, or its package does not import."""
+    if not (submission / "nnlib" / "__init__.py").is_file():
+        return [("nnlib missing", "no nnlib/ package was handed in (nnlib/__init__.py is "
+                 "missing), so no exercise could be graded")]
+    rows = result.get("exercises", [])
+    messages = [r.get("message") or "" for r in rows]
+    if rows and all(m.startswith(IMPORT_FAILED) for m in messages):
+        return [("nnlib does not import", import_error(messages[0]))]
+    return []
+
+
+def import_error(message: str) -> str:
+    """``nnlib/x.py line N: SyntaxError: ...`` from a worker's import failure message."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    where = WHERE.findall(message)
+    last = lines[-1] if lines else "unknown error"
+    place = f"{where[-1][0]} line {where[-1][1]}: " if where else ""
+    return f"import nnlib fails at {place}{last}"
+
+
+def notebook_problems(submission: Path, notebook: str, release: Path,
+                      nb_result: dict) -> list[tuple[str, str]]:
+    """Problems of the notebook: missing, unreadable, failed to run, timed out, tampered."""
+    path = submission / notebook
+    if not path.is_file():
+        return [("notebook missing", f"{notebook} was not handed in; nnlib was graded")]
+    try:
+        submitted = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
+            raise ValueError("no list of cells")
+    except json.JSONDecodeError as error:
+        return [("notebook unreadable", f"{notebook} is not valid JSON: {error.msg} at line "
+                 f"{error.lineno} column {error.colno}; nnlib was graded")]
+    except (UnicodeDecodeError, ValueError) as error:
+        return [("notebook unreadable", f"{notebook} is not a notebook ({error}); nnlib was "
+                 "graded")]
+    problems = []
+    if not nb_result.get("success"):
+        problems.append(("failed to run", failure_reason(nb_result)))
+    elif TIMEOUT_LOG in nb_result.get("log", ""):
+        problems.append(("timed out", "a cell ran past the time limit and was interrupted; "
+                         "the rest of the notebook ran"))
+    changed = tampered_cells(submitted, release)
+    if changed:
+        problems.append(("tampered", "graded cells edited or deleted: " + ", ".join(changed)
+                         + " (nbgrader restored them from the release before grading)"))
+    return problems
+
+
+def tampered_cells(submitted: dict, release: Path) -> list[str]:
+    """grade_ids of the release's locked cells that the submission changed or removed."""
+    try:
+        released = json.loads(release.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # no release to compare with: nothing to say
+    theirs = {cell_id(c): "".join(c.get("source", "")) for c in submitted["cells"]
+              if isinstance(c, dict) and cell_id(c)}
+    changed = []
+    for cell in released.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("locked") or meta.get("solution") or not cell_id(cell):
+            continue
+        if theirs.get(cell_id(cell)) != "".join(cell.get("source", "")):
+            changed.append(cell_id(cell))
+    return changed
+
+
+def cell_id(cell: dict) -> str:
+    """The nbgrader grade_id of a cell ("" for ordinary cells)."""
+    meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
+    nbgrader = meta.get("nbgrader", {})
+    return str(nbgrader.get("grade_id", "")) if isinstance(nbgrader, dict) else ""
+
+
+def failure_reason(result: dict) -> str:
+    """A one-line reason from nbgrader's log of a failed notebook."""
+    text = result.get("log", "") + "\n" + result.get("error", "")
+    for needle, reason in (("DeadKernelError", "the kernel died (os._exit, crash or memory)"),
+                           ("Kernel died", "the kernel died (os._exit, crash or memory)"),
+                           ("UnresponsiveKernel", "the kernel stopped answering"),
+                           ("CellTimeoutError", "a cell ran past the time limit"),
+                           ("Timeout", "a cell ran past the time limit"),
+                           (BATCH_DIED, "the grading process stopped on this submission")):
+        if needle in text:
+            return reason
+    errors = [line for line in text.splitlines() if "[ERROR]" in line]
+    return errors[0][:200] if errors else "nbgrader could not run the notebook"
+
+
+def status_of(problems: list[tuple[str, str]]) -> tuple[str, str]:
+    """The most serious status among ``problems`` and a reason naming all of them."""
+    if not problems:
+        return "ok", ""
+    problems = sorted(problems, key=lambda p: ORDER.index(p[0]))
+    reason = "; ".join(text if status == problems[0][0] else f"also {status}: {text}"
+                       for status, text in problems)
+    return problems[0][0], reason
