@@ -323,3 +323,21 @@ def test_a_grader_fault_is_its_own_status_and_the_next_run_grades_it(demo, tmp_p
     assert "graded 1 submission(s)" in capsys.readouterr().out
     assert main(["export", "--course", course, "--lesson", "2", "-o", csv_path]) == 0
     assert read_csv(Path(csv_path).read_text()) == demo.rows
+
+
+def test_export_covers_the_lessons_handed_out(demo, tmp_path):
+    """Does a plain export hold only the lessons assigned, and ``--all`` mark the others
+    'not assigned' rather than 'missing'?"""
+    from common import read_csv
+
+    from nncourse.cli import main
+
+    course, out = str(demo.course), tmp_path / "grades.csv"
+    assert main(["export", "--course", course, "-o", str(out)]) == 0
+    rows = read_csv(out.read_text())
+    assert {lesson for _, lesson in rows} == {LESSON}
+    assert rows == demo.rows
+    assert main(["export", "--course", course, "--all", "-o", str(out)]) == 0
+    rows = read_csv(out.read_text())
+    others = {row["status"] for (_, lesson), row in rows.items() if lesson != LESSON}
+    assert len({lesson for _, lesson in rows}) == 9 and others == {"not assigned"}
