@@ -9,6 +9,7 @@ no file of theirs can shadow grading code.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import stat
 import zipfile
@@ -33,6 +34,45 @@ def is_expected(rel: str, notebook: str) -> bool:
     return (len(parts) >= 2 and parts[0] == "nnlib" and rel.endswith(".py")
             and all(p not in ("", ".", "..") and not p.startswith(".") for p in parts)
             and "__pycache__" not in parts)
+
+
+def notebook_problem(path: Path) -> str | None:
+    """What is wrong with a handed-in notebook file, or None: missing, not JSON, not a notebook.
+
+    Reads the file as data only; nothing in it runs.
+    """
+    if not path.is_file():
+        return f"{path.name} is missing"
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        return (f"{path.name} is not valid JSON: {error.msg} at line {error.lineno} column "
+                f"{error.colno}")
+    except (UnicodeDecodeError, OSError) as error:
+        return f"{path.name} cannot be read as text: {error}"
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return f"{path.name} is JSON but not a notebook (no list of cells)"
+    return None
+
+
+def nnlib_problem(folder: Path) -> str | None:
+    """What is wrong with a handed-in ``nnlib`` as code, or None (it is compiled, never run).
+
+    ``folder`` holds ``nnlib/``. A missing package, or a module with a syntax error (the
+    first one, with its file and line), is a problem.
+    """
+    package = folder / "nnlib"
+    if not (package / "__init__.py").is_file():
+        return "no nnlib/ package (nnlib/__init__.py is missing)"
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(folder).as_posix()
+        try:
+            compile(path.read_bytes(), rel, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return f"{rel} line {error.lineno}: {type(error).__name__}: {error.msg}"
+        except (ValueError, OSError) as error:  # e.g. null bytes
+            return f"{rel}: {error}"
+    return None
 
 
 def expected_files(folder: Path, notebook: str) -> list[str]:

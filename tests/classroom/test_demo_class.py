@@ -23,7 +23,13 @@ def test_every_step_reports_success(demo):
     assert demo.outputs["assign"][0] == 0, demo.outputs["assign"][1]
     status, text = demo.outputs["collect"]
     assert status == 1 and "unsafe path in zip" in text and "s13-evil" in text
-    assert "collected 16 submission(s)" in text
+    assert "collected 16 submission(s), 4 with a problem, 1 refused" in text
+    table = text[text.index("student  "):]
+    assert "s15-no-nnlib" in table and "nnlib/__init__.py is missing" in table
+    assert "s16-broken-import" in table and "nnlib/__init__.py line 2: SyntaxError" in table
+    assert "s17-corrupt-notebook" in table and "not valid JSON" in table
+    assert "s12-no-notebook" in table and "02_loss.ipynb is missing" in table
+    assert "s18-tampered" not in table  # an edited cell is nbgrader's to find at autograde
     assert not (demo.course / "submitted" / "s13-evil").exists()
     for step in ("autograde", "export"):
         assert demo.outputs[step][0] == 0, demo.outputs[step][1]

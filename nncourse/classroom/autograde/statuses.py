@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.nbgrader_batches import BATCH_DIED
+from nncourse.handin import nnlib_problem, notebook_problem
 
 ORDER = (GRADER_ERROR, "nnlib missing", "nnlib does not import", "notebook missing",
          "notebook unreadable", "failed to run", "timed out", "tampered", "ok")
@@ -25,8 +26,8 @@ TIMEOUT_LOG = "Timeout waiting for execute reply"
 def nnlib_problems(submission: Path, result: dict) -> list[tuple[str, str]]:
     """Problems of the submitted ``nnlib``: missing, or its package does not import."""
     if not (submission / "nnlib" / "__init__.py").is_file():
-        return [("nnlib missing", "no nnlib/ package was handed in (nnlib/__init__.py is "
-                 "missing), so no exercise could be graded")]
+        return [("nnlib missing", f"{nnlib_problem(submission)}, so no exercise could be "
+                 "graded")]
     rows = result.get("exercises", [])
     messages = [r.get("message") or "" for r in rows]
     if rows and all(m.startswith(IMPORT_FAILED) for m in messages):
@@ -49,16 +50,10 @@ def notebook_problems(submission: Path, notebook: str, release: Path,
     path = submission / notebook
     if not path.is_file():
         return [("notebook missing", f"{notebook} was not handed in; nnlib was graded")]
-    try:
-        submitted = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
-            raise ValueError("no list of cells")
-    except json.JSONDecodeError as error:
-        return [("notebook unreadable", f"{notebook} is not valid JSON: {error.msg} at line "
-                 f"{error.lineno} column {error.colno}; nnlib was graded")]
-    except (UnicodeDecodeError, ValueError) as error:
-        return [("notebook unreadable", f"{notebook} is not a notebook ({error}); nnlib was "
-                 "graded")]
+    problem = notebook_problem(path)
+    if problem:
+        return [("notebook unreadable", f"{problem}; nnlib was graded")]
+    submitted = json.loads(path.read_text(encoding="utf-8"))
     problems = []
     if not nb_result.get("success"):
         problems.append(("failed to run", failure_reason(nb_result)))

@@ -11,7 +11,11 @@ Two sources:
   are read; unsafe paths, links and oversized members refuse that one zip. The zip's
   modification time becomes nbgrader's ``timestamp.txt``.
 
-A bad zip never stops the others; the command exits 1 when any was refused.
+A bad zip never stops the others. Each collected upload is then checked as data (nothing
+of it runs): a missing or uncompilable ``nnlib``, a missing or unreadable notebook. The
+command prints a table of what is wrong per student and exits 1 when any upload was
+refused or has a problem (it is still collected and will be graded: the problem becomes
+its status).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from nncourse.handin import (
     NBGRADER_FILES,
     SubmissionError,
     is_expected,
+    nnlib_problem,
+    notebook_problem,
     read_zip,
     write_submission,
 )
@@ -84,6 +90,28 @@ def prune(folder: Path, notebook: str) -> list[str]:
     return removed
 
 
+def upload_problems(course: Course, lesson: str, students: list[str]) -> dict[str, list[str]]:
+    """What is wrong with each collected upload (students with none are left out)."""
+    notebook = course.notebook(lesson)
+    found = {}
+    for student in students:
+        folder = course.submission(student, lesson)
+        problems = [p for p in (nnlib_problem(folder), notebook_problem(folder / notebook)) if p]
+        if problems:
+            found[student] = problems
+    return found
+
+
+def problem_table(problems: dict[str, list[str]]) -> str:
+    """The per-student table ``collect`` prints."""
+    width = max(len("student"), *(len(s) for s in problems))
+    lines = [f"{'student':<{width}}  problem", f"{'-' * width}  {'-' * 7}"]
+    for student, found in sorted(problems.items()):
+        for index, problem in enumerate(found):
+            lines.append(f"{student if index == 0 else '':<{width}}  {problem}")
+    return "\n".join(lines)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse collect``."""
     parser.add_argument("lesson", help="lesson number or name")
@@ -115,7 +143,12 @@ def run(args: argparse.Namespace) -> int:
         for student in done:
             for rel in prune(course.submission(student, lesson), course.notebook(lesson)):
                 print(f"{student}: ignored {rel}")
-    print(f"{lesson}: collected {len(done)} submission(s)")
+    problems = upload_problems(course, lesson, done)
+    print(f"{lesson}: collected {len(done)} submission(s), {len(problems)} with a problem, "
+          f"{len(refused)} refused")
+    if problems:
+        print(problem_table(problems))
+        print("(collected anyway: each is graded, and its problem becomes its status)")
     for line in refused:
         print(f"refused: {line}", file=sys.stderr)
-    return 1 if refused else 0
+    return 1 if refused or problems else 0
