@@ -11,6 +11,7 @@ batch loses only the student it was working on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -54,12 +55,14 @@ def call(api, verb: str, lesson: str, student: str | None) -> dict:
     raise ValueError(f"expected one of {VERBS}, got {verb!r}")
 
 
-def main(argv: list[str] | None = None, after=None) -> int:
+def main(argv: list[str] | None = None, after=None, watch=None) -> int:
     """Entry point of one batch process.
 
     ``after(course_root, lesson, student, result)``, if given, runs after nbgrader for each
     student (the autograde batch grades ``nnlib`` there: ``autograde/batch.py``); what it
-    raises is recorded as ``finish_error`` and the batch goes on.
+    raises is recorded as ``finish_error`` and the batch goes on. ``watch``, if given, is
+    a context manager entered around each student's nbgrader step (the autograde time
+    budget, ``autograde/budget.py``).
     """
     parser = argparse.ArgumentParser(prog="python -m nncourse.classroom.nbgrader_batches")
     parser.add_argument("--course", type=Path, required=True)
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None, after=None) -> int:
     for student in args.students or [None]:
         start = time.perf_counter()
         try:
-            result = call(api, args.verb, args.lesson, student)
+            with watch or contextlib.nullcontext():
+                result = call(api, args.verb, args.lesson, student)
         except Exception as error:  # nbgrader raised instead of reporting: record it
             result = {"success": False, "log": "", "error": repr(error)}
         result = {"success": bool(result.get("success")),

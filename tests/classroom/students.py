@@ -120,6 +120,9 @@ def demo_class(repo: Path, course: Path) -> dict[str, tuple[dict, list[str], flo
                          "ok"),
         "s10-transformer": (library(repo, BEFORE), [TRANSFORMER], 0.0, "ok"),
         "s11-reads-hidden": (library(repo, BEFORE), [hidden], 0.0, "ok"),
+        # four cells that each loop until the 5 s cell limit: 20 s without a budget
+        "s19-loops-everywhere": (library(repo, everything), ["while True:\n    pass"] * 4,
+                                 7.0, "timed out"),
     }
 
 

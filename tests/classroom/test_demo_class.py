@@ -23,7 +23,7 @@ def test_every_step_reports_success(demo):
     assert demo.outputs["assign"][0] == 0, demo.outputs["assign"][1]
     status, text = demo.outputs["collect"]
     assert status == 1 and "unsafe path in zip" in text and "s13-evil" in text
-    assert "collected 16 submission(s), 4 with a problem, 1 refused" in text
+    assert "collected 17 submission(s), 4 with a problem, 1 refused" in text
     table = text[text.index("student  "):]
     assert "s15-no-nnlib" in table and "nnlib/__init__.py is missing" in table
     assert "s16-broken-import" in table and "nnlib/__init__.py line 2: SyntaxError" in table
@@ -286,13 +286,14 @@ def test_report_counts_verdicts_and_bugs(demo, capsys, tmp_path):
     assert main(["report", "2", "--course", str(demo.course), "-o", str(png)]) == 0
     text = capsys.readouterr().out
     summary = summarise(Course.load(demo.course), LESSON)
-    # by hand from students.py: softmax is in 8 "everything" libraries (one with the bug,
-    # one without a notebook, one corrupt notebook, one tampered) and 2 "half" ones;
-    # bce_logits only in the 8 "everything" ones; the two whose nnlib is missing or does
+    # by hand from students.py: softmax is in 9 "everything" libraries (one with the bug,
+    # one without a notebook, one corrupt notebook, one tampered, one looping) and 2 "half"
+    # ones;
+    # bce_logits only in the 9 "everything" ones; the two whose nnlib is missing or does
     # not import are counted apart
-    assert summary["statuses"]["softmax.forward"] == {"passed": 9, "failed": 1,
+    assert summary["statuses"]["softmax.forward"] == {"passed": 10, "failed": 1,
                                                       "not_implemented": 4}
-    assert summary["statuses"]["bce_logits.forward"] == {"passed": 8, "not_implemented": 6}
+    assert summary["statuses"]["bce_logits.forward"] == {"passed": 9, "not_implemented": 6}
     assert summary["submissions"]["nnlib missing"] == 1
     assert "nnlib does not import 1" in text and "left out of the exercise counts" in text
     records = read_records(demo.course / "nncourse" / "records" / LESSON)
@@ -347,3 +348,28 @@ def test_export_covers_the_lessons_handed_out(demo, tmp_path):
     rows = read_csv(out.read_text())
     others = {row["status"] for (_, lesson), row in rows.items() if lesson != LESSON}
     assert len({lesson for _, lesson in rows}) == 9 and others == {"not assigned"}
+
+
+def test_a_looping_notebook_costs_at_most_its_budget(demo, capsys):
+    """Is a notebook stopped when its time budget runs out (status 'timed out', nnlib
+    still graded), with the budget measured from the reference at assign?"""
+    from nncourse.classroom.autograde.budget import lesson_budget
+    from nncourse.cli import main
+
+    assert "autograde stops a notebook after" in demo.outputs["assign"][1]
+    measured = lesson_budget(demo.course / "nncourse", LESSON)
+    assert 30 < measured < 600  # 3 x the reference's time + 30 s
+    course = str(demo.course)
+    try:
+        assert main(["autograde", "2", "--course", course, "--force", "--student",
+                     "s19-loops-everywhere", "--notebook-budget", "4"]) == 0
+        record = read_records(demo.course / "nncourse" / "records" / LESSON)[
+            "s19-loops-everywhere"]
+        runs = demo.course / "nncourse" / "runs" / LESSON / "nbgrader"
+        seconds = json.loads((runs / "s19-loops-everywhere.json").read_text())[
+            "nbgrader_seconds"]
+        assert record["notebook"] == "timed out" and "time budget of 4 s" in record["reason"]
+        assert record["score"] == 7.0  # its nnlib is graded all the same
+        assert seconds < 4 + 8, seconds  # generous: kernel start-up and a loaded machine
+    finally:
+        capsys.readouterr()

@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from nncourse.classroom.autograde import budget
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
@@ -62,11 +63,15 @@ def lock_lesson(course: Course, lesson: str, wait: bool = True) -> int:
 
 
 def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
-                  lock_fd: int) -> dict[str, dict]:
-    """Nbgrader autograde for ``students``; a dead batch's students get retried alone."""
+                  lock_fd: int, seconds: float | None = None) -> dict[str, dict]:
+    """Nbgrader autograde for ``students``; a dead batch's students get retried alone.
+
+    ``seconds`` is each notebook's time budget (default: the lesson's, from ``assign``).
+    """
     base = scratch.make_scratch(SCRATCH_PREFIX)
     os.chmod(base, 0o711)  # the kernel (nobody) may enter its own folder, not list others
-    env = {"NNCOURSE_SCRATCH": str(base)}
+    env = {"NNCOURSE_SCRATCH": str(base),
+           budget.ENV: str(seconds or budget.lesson_budget(course.private, lesson))}
     out = course.private / "runs" / lesson / "nbgrader"
     try:
         results = run_batches(course.root, lesson, "autograde", students, jobs, out, env,
@@ -84,7 +89,7 @@ def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
 
 
 def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
-              force: bool = False) -> dict[str, dict]:
+              force: bool = False, budget_seconds: float | None = None) -> dict[str, dict]:
     """Autograde every matching submission that needs it; return their records."""
     if not (course.root / "release" / lesson).is_dir():
         raise CourseError(f"{lesson} was never assigned: run 'nncourse assign "
@@ -106,7 +111,8 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
             return {}
         for student in pending:  # a stale record must not survive a failed regrade
             (course.record_dir(lesson) / f"{student}.json").unlink(missing_ok=True)
-        nb_results = run_notebooks(course, lesson, pending, max(1, jobs), lock_fd)
+        nb_results = run_notebooks(course, lesson, pending, max(1, jobs), lock_fd,
+                                   budget_seconds)
         records = {}
         for student in pending:  # the batches wrote the records; a dead batch did not
             record = read_record(course.record_dir(lesson), student)
@@ -130,6 +136,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
     parser.add_argument("--force", action="store_true",
                         help="grade again even submissions already graded unchanged")
+    parser.add_argument("--notebook-budget", type=float, default=None, metavar="SECONDS",
+                        help="time budget of each notebook (default: measured by 'nncourse "
+                        "assign' from the reference notebook, with a margin)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     start = time.perf_counter()
     try:
-        records = autograde(course, lesson, args.student, args.jobs, args.force)
+        records = autograde(course, lesson, args.student, args.jobs, args.force,
+                            args.notebook_budget)
     except CourseError as error:
         print(f"nncourse autograde: {error}", file=sys.stderr)
         return 2

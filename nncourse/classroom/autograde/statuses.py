@@ -55,7 +55,11 @@ def notebook_problems(submission: Path, notebook: str, release: Path,
         return [("notebook unreadable", f"{problem}; nnlib was graded")]
     submitted = json.loads(path.read_text(encoding="utf-8"))
     problems = []
-    if not nb_result.get("success"):
+    if nb_result.get("budget_exceeded"):
+        problems.append(("timed out", f"the notebook ran past its time budget of "
+                         f"{nb_result['budget_exceeded']:g} s and was stopped; nnlib was "
+                         "graded"))
+    elif not nb_result.get("success"):
         problems.append(("failed to run", failure_reason(nb_result)))
     elif TIMEOUT_LOG in nb_result.get("log", ""):
         problems.append(("timed out", "a cell ran past the time limit and was interrupted; "

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from nncourse.classroom import leaks
+from nncourse.classroom.autograde import budget
 from nncourse.classroom.course import Course, CourseError
 from nncourse.classroom.nbgrader_batches import run_batches
 
@@ -81,4 +82,9 @@ def run(args: argparse.Namespace) -> int:
     where = "release folder only" if args.no_exchange else f"exchange {course.exchange}"
     print(f"{lesson}: released {course.notebook(lesson)} ({where}); checked: no solution "
           "or hidden-test text")
+    timing = budget.measure(course.repo, course.notebook(lesson), course.private, lesson, 60)
+    note = f" (the reference notebook failed: {timing['reference_error']})" \
+        if timing["reference_error"] else f" ({budget.MARGIN:g} x the reference's " \
+        f"{timing['reference_seconds']:g} s + {budget.SLACK:g} s)"
+    print(f"{lesson}: autograde stops a notebook after {timing['budget']:g} s{note}")
     return 0
