@@ -506,6 +506,11 @@ def _figures(rows: list[Outcome]) -> dict:
             "named": sum(o.named for o in rows)}
 
 
+def interrupt(signum, frame):
+    """SIGTERM stops a run the way Ctrl-C does (children stopped, temporary folders gone)."""
+    raise KeyboardInterrupt
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--exercise", action="append", help="mutate only this exercise's regions")
@@ -537,7 +542,12 @@ def main(argv=None) -> int:
         return 0
     from mutation_report import text, write_docs
 
-    result = run(args)
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        result = run(args)
+    except KeyboardInterrupt:
+        print("interrupted while finding the dependents; nothing graded")
+        return 130
     print(text(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
