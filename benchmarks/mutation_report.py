@@ -40,8 +40,13 @@ def text(r: dict) -> str:
     return "\n".join(lines)
 
 
+def _cell(s: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return s.replace("|", "\\|")
+
+
 def _code(s: str) -> str:
-    return "`" + s.replace("|", "\\|") + "`"
+    return "`" + _cell(s) + "`"
 
 
 def _table(title: str, rows: list[dict], header: tuple, cells) -> list[str]:
@@ -99,7 +104,7 @@ def figures_markdown(r: dict) -> str:
     out += _table(f"Equivalent mutants ({r['equivalent']})", r["equivalent_list"],
                   ("id", "original", "mutant", "why it is equivalent"),
                   lambda s: (f"`{s['id']}`", _code(s["original"]), _code(s["mutated"]),
-                             s["reason"]))
+                             _cell(s["reason"])))
     out += ["", END_MARK]
     return "\n".join(out)
 
