@@ -1,12 +1,69 @@
-"""Text and ``docs/grading.md`` figures from the result object of ``mutation.py``."""
+"""The figures of a mutation run: the result object, its text and ``docs/grading.md``."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
+
+from mutants import Outcome
 
 BEGIN_MARK = "<!-- mutation-figures:begin (benchmarks/mutation.py --write-docs) -->"
 END_MARK = "<!-- mutation-figures:end -->"
+
+
+def summarize(outcomes: list[Outcome], equivalent: dict, deps: dict, generated: set[str], *,
+              seconds: float, interrupted: bool, planned: int) -> dict:
+    """The figures of a run, as a JSON-ready object.
+
+    An equivalent entry is stale when mutmut no longer makes its mutant (the line changed).
+    """
+    equiv = [o for o in outcomes if o.id in equivalent]
+    counted = [o for o in outcomes if o.id not in equivalent]
+    caught = [o for o in counted if o.caught]
+    named = [o for o in caught if o.named]
+    double = [o for o in outcomes if o.others_down]
+    return {
+        "generated": len(generated), "planned": planned, "graded": len(outcomes),
+        "interrupted": interrupted, "seconds": round(seconds, 1),
+        "equivalent": len(equiv), "non_equivalent": len(counted),
+        "caught": len(caught), "named": len(named),
+        "score": round(len(caught) / len(counted), 4) if counted else None,
+        "named_share": round(len(named) / len(counted), 4) if counted else None,
+        "named_of_caught": round(len(named) / len(caught), 4) if caught else None,
+        "double_penalties": len(double),
+        "double_by_exercise": _count(e for o in double for e in o.others_down),
+        "runner_timeouts": sum(o.status == "runner_timeout" for o in outcomes),
+        "grader_errors": sum(o.status == "grader_error" for o in outcomes),
+        "dependents": deps,
+        "survivors": [_row(o) for o in counted if not o.caught],
+        "unnamed": [_row(o) for o in caught if not o.named],
+        "equivalent_caught": [_row(o) for o in equiv if o.caught],
+        "equivalent_list": [dict(_row(o), reason=equivalent[o.id]["reason"]) for o in equiv],
+        "equivalent_stale": sorted(i for i in equivalent if i not in generated
+                                   and i.split(":")[0] in deps),
+        "by_exercise": {e: _figures([o for o in counted if o.exercise == e])
+                        for e in sorted({o.exercise for o in outcomes})},
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def _count(items) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _row(o: Outcome) -> dict:
+    return {"id": o.id, "file": f"solutions/nnlib/{o.file}", "line": o.line,
+            "original": o.original, "mutated": o.mutated, "status": o.status,
+            "diagnosis": o.diagnosis, "others_down": o.others_down}
+
+
+def _figures(rows: list[Outcome]) -> dict:
+    return {"mutants": len(rows), "caught": sum(o.caught for o in rows),
+            "named": sum(o.named for o in rows)}
 
 
 def pct(share) -> str:
