@@ -22,7 +22,8 @@ from pathlib import Path
 from nncourse.classroom.records import write_json
 from nncourse.isolation.processes import set_parent_death_signal
 
-VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "collect")
+VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "collect",
+         "release_feedback")
 BATCH_DIED = "batch process ended"
 
 
@@ -52,6 +53,8 @@ def call(api, verb: str, lesson: str, student: str | None) -> dict:
         return released
     if verb == "collect":
         return api.collect(lesson, update=True)
+    if verb == "release_feedback":
+        return api.release_feedback(lesson, student)
     raise ValueError(f"expected one of {VERBS}, got {verb!r}")
 
 

@@ -373,3 +373,27 @@ def test_a_looping_notebook_costs_at_most_its_budget(demo, capsys):
         assert seconds < 4 + 8, seconds  # generous: kernel start-up and a loaded machine
     finally:
         capsys.readouterr()
+
+
+def test_feedback_is_released_for_a_zip_collected_class(demo, tmp_path, capsys):
+    """Does ``feedback --release`` hand back one page per student of a class collected from
+    LMS zips (where ``nbgrader release_feedback`` has no exchange submission to use), each
+    bad submission's page opening with its status?"""
+    import zipfile
+
+    from nncourse.cli import main
+
+    status = main(["feedback", "2", "--course", str(demo.course), "--release", "--to",
+                   str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == (2 if sandbox.level() == "scratch-only" else 0), out
+    students = feedback_students(demo)
+    assert f"{len(students)} written for the LMS" in out
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == [
+        f"{s}_{LESSON}.html" for s in students]
+    with zipfile.ZipFile(tmp_path / f"{LESSON}-feedback.zip") as archive:
+        assert len(archive.namelist()) == len(students)
+    tampered = (tmp_path / f"s18-tampered_{LESSON}.html").read_text()
+    assert "Status of your submission: tampered" in tampered and "mse-forward" in tampered
+    assert "Status of your submission" not in (tmp_path / f"s01-complete_{LESSON}.html"
+                                               ).read_text()

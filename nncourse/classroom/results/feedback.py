@@ -5,7 +5,14 @@ verdicts, see ``nbconfig.py``) writes ``feedback/STUDENT/lessonNN/``. nbgrader c
 the whole autograded folder there, so everything but the HTML (and nbgrader's
 ``timestamp.txt`` and ``submission_secret.txt``) is then deleted: no ``.py`` file of
 anyone goes back. Each page is scanned for hidden-test and solution text; a page with
-any is deleted and the command exits 2 naming it.
+any is deleted and the command exits 2 naming it. A page of a submission whose status is
+not ``ok`` (``timed out``, ``tampered``, ``nnlib missing``...) starts with that status and
+its reason.
+
+``--release`` hands the pages back: through the nbgrader exchange (``nbgrader
+release_feedback``) for students who submitted there, and for students collected from
+LMS zips (which have no exchange submission to attach feedback to) as one file per
+student, ``STUDENT_lessonNN.html``, plus a zip of them all, for upload to the LMS.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import html
+import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 from nncourse.classroom import leaks
@@ -89,8 +98,57 @@ def generate(course: Course, lesson: str, pattern: str = "*") -> tuple[list[str]
             problems.append(f"{student}: nbgrader made no feedback: "
                             f"{results[student].get('error', '')[-300:]}")
         else:
+            add_status_banner(course, lesson, student, folder)
             done.append(student)
     return done, problems
+
+
+BANNER = "<div id='nncourse-status'"
+
+
+def add_status_banner(course: Course, lesson: str, student: str, folder: Path) -> None:
+    """Start each page of a submission whose status is not ``ok`` with that status."""
+    record = read_records(course.record_dir(lesson)).get(student)
+    if not record or record["notebook"] == "ok":
+        return
+    banner = (f"{BANNER} style='border:2px solid #cf222e;padding:8px;margin:8px'><b>Status "
+              f"of your submission: {html.escape(record['notebook'])}</b><br>"
+              f"{html.escape(record.get('reason', ''))}</div>")
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if BANNER not in text:
+            at = text.find("<body")
+            at = text.find(">", at) + 1 if at >= 0 else 0
+            page.write_text(text[:at] + banner + text[at:], encoding="utf-8")
+
+
+def release(course: Course, lesson: str, students: list[str], out: Path) -> tuple[list, list]:
+    """Hand back the pages of ``students``; return (lines saying where, problems)."""
+    exchange = [s for s in students if (course.root / "feedback" / s / lesson /
+                                        "submission_secret.txt").is_file()]
+    others = [s for s in students if s not in exchange]
+    said, problems = [], []
+    if exchange:
+        results = run_batches(course.root, lesson, "release_feedback", exchange, 1,
+                              course.private / "runs" / lesson / "release_feedback")
+        bad = [s for s in exchange if not results[s].get("success")]
+        problems += [f"{s}: nbgrader release_feedback failed: "
+                     f"{(results[s].get('log', '') + results[s].get('error', ''))[-300:]}"
+                     for s in bad]
+        said.append(f"{len(exchange) - len(bad)} released through the exchange")
+    if others:
+        out.mkdir(parents=True, exist_ok=True)
+        bundle = out / f"{lesson}-feedback.zip"
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for student in others:
+                page = next(iter(sorted((course.root / "feedback" / student / lesson)
+                                        .glob("*.html"))))
+                target = out / f"{student}_{lesson}.html"
+                shutil.copyfile(page, target)
+                archive.write(target, target.name)
+        said.append(f"{len(others)} written for the LMS to {out} (one file per student, "
+                    f"and all of them in {bundle.name})")
+    return said, problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +156,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lesson", help="lesson number or name")
     parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
     parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
+    parser.add_argument("--release", action="store_true",
+                        help="hand the pages back: the exchange, or files for the LMS")
+    parser.add_argument("--to", type=Path, default=None, help="with --release: folder of the "
+                        "LMS files (default: COURSE/nncourse/feedback-release/lessonNN)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,6 +172,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     done, problems = generate(course, lesson, args.student)
     print(f"{lesson}: feedback for {len(done)} student(s) in {course.root / 'feedback'}")
+    if args.release and done:
+        out = args.to or course.private / "feedback-release" / lesson
+        said, failed = release(course, lesson, done, out)
+        print(f"{lesson}: feedback released: " + "; ".join(said))
+        problems += failed
     for line in problems:
         print(f"  {line}", file=sys.stderr)
     return 2 if problems else 0
