@@ -1,4 +1,10 @@
-"""``nncourse export``: grades as CSV, one row per student and lesson.
+"""``nncourse export [FORMAT] [LESSON...]``: grades as CSV, or a grading platform's files.
+
+``FORMAT`` (or ``--format``) is ``csv`` (default, below), ``gradescope``
+(``-o autograder.zip``, a complete autograder) or ``prairielearn`` (``-o DIR``, question
+folders and the grading image); the platforms need no course folder, only the lessons.
+
+The CSV is one row per student and lesson.
 
 Columns: ``student``, ``lesson``, ``status``, one column per exercise (its id), ``written``
 (manually graded answers), ``total``, ``max_score``. ``status`` tells a real 0 from no
@@ -98,21 +104,35 @@ def _written_max(course: Course, lesson: str) -> float:
                and c["metadata"]["nbgrader"]["grade_id"] not in exercise_ids)
 
 
+FORMATS = ("csv", "gradescope", "prairielearn")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse export``."""
+    parser.add_argument("target", nargs="?", choices=FORMATS, default=None,
+                        help="what to write (default csv)")
+    parser.add_argument("lessons", nargs="*", default=[],
+                        help="lessons (numbers; gradescope and prairielearn need them)")
+    parser.add_argument("--format", choices=FORMATS, default=None, help="same as FORMAT")
+    parser.add_argument("--image", default="nnlib-grader",
+                        help="prairielearn: the grading image's name in info.json")
     parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
     parser.add_argument("--lesson", action="append", default=None,
                         help="only this lesson (repeatable; default: every lesson)")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="CSV file to write (default: standard output)")
+                        help="file to write (default: standard output); gradescope: the "
+                             "zip; prairielearn: a folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the grades CSV."""
+    """Write the grades CSV, or a platform's files."""
+    target = args.format or args.target or "csv"
+    if target in ("gradescope", "prairielearn"):
+        return export_platform(target, args)
     try:
         course = Course.load(args.course)
-        lessons = [course.lesson(x) for x in args.lesson] if args.lesson else sorted(
-            course.lessons)
+        chosen = (args.lesson or []) + args.lessons
+        lessons = [course.lesson(x) for x in chosen] if chosen else sorted(course.lessons)
     except CourseError as error:
         print(f"nncourse export: {error}", file=sys.stderr)
         return 2
@@ -122,4 +142,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def export_platform(target: str, args: argparse.Namespace) -> int:
+    """Write the Gradescope autograder zip or the PrairieLearn folder."""
+    from nncourse.classroom.platforms import gradescope_export, prairielearn_export
+    from nncourse.lessons import lesson_name, lesson_number
+
+    try:
+        lessons = sorted({lesson_number(lesson_name(x)) for x in
+                          (args.lesson or []) + args.lessons})
+    except CourseError as error:
+        print(f"nncourse export {target}: {error}", file=sys.stderr)
+        return 2
+    graded = [n for n in lessons if gradescope_export.exercises_of([n])]
+    if not lessons or graded != lessons or not args.output:
+        print(f"nncourse export {target}: expected lessons with graded exercises and -o, "
+              f"got lessons {lessons or 'none'}" + ("" if args.output else " and no -o"),
+              file=sys.stderr)
+        return 2
+    if target == "gradescope":
+        gradescope_export.write_zip(lessons, args.output)
+    else:
+        prairielearn_export.write_questions(lessons, args.output, args.image)
+    print(f"wrote {args.output} (lessons {', '.join(f'{n:02d}' for n in lessons)})")
     return 0
