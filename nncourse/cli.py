@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feedback": ("nncourse.classroom.results.feedback",
                  "generate feedback HTML without hidden tests"),
     "export": ("nncourse.classroom.results.export",
-               "export grades as CSV, or a Gradescope/PrairieLearn autograder"),
+               "export grades (CSV, Canvas, Moodle) or a Gradescope/PrairieLearn autograder"),
     "report": ("nncourse.classroom.results.report", "class score distribution and common bugs"),
 }
 

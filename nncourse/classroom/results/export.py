@@ -1,6 +1,7 @@
 """``nncourse export [FORMAT] [LESSON...]``: grades as CSV, or a grading platform's files.
 
-``FORMAT`` (or ``--format``) is ``csv`` (default, below), ``gradescope``
+``FORMAT`` (or ``--format``) is ``csv`` (default, below), ``canvas`` or ``moodle`` (grade
+files those LMSs import as they are: ``classroom/platforms/lms_csv.py``), ``gradescope``
 (``-o autograder.zip``, a complete autograder) or ``prairielearn`` (``-o DIR``, question
 folders and the grading image); the platforms need no course folder, only the lessons.
 
@@ -104,7 +105,7 @@ def _written_max(course: Course, lesson: str) -> float:
                and c["metadata"]["nbgrader"]["grade_id"] not in exercise_ids)
 
 
-FORMATS = ("csv", "gradescope", "prairielearn")
+FORMATS = ("csv", "canvas", "moodle", "gradescope", "prairielearn")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,6 +115,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lessons", nargs="*", default=[],
                         help="lessons (numbers; gradescope and prairielearn need them)")
     parser.add_argument("--format", choices=FORMATS, default=None, help="same as FORMAT")
+    parser.add_argument("--id-field", default=None,
+                        help="canvas: 'SIS Login ID' (default) or 'SIS User ID'; moodle: "
+                             "username (default), idnumber or email")
     parser.add_argument("--image", default="nnlib-grader",
                         help="prairielearn: the grading image's name in info.json")
     parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
@@ -125,7 +129,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the grades CSV, or a platform's files."""
+    """Write the grades CSV, the LMS's CSV, or a platform's files."""
     target = args.format or args.target or "csv"
     if target in ("gradescope", "prairielearn"):
         return export_platform(target, args)
@@ -136,13 +140,39 @@ def run(args: argparse.Namespace) -> int:
     except CourseError as error:
         print(f"nncourse export: {error}", file=sys.stderr)
         return 2
-    text = export_csv(course, lessons)
+    if target == "csv":
+        text = export_csv(course, lessons)
+    else:
+        text = export_lms(course, lessons, target, args.id_field)
+        if text is None:
+            return 2
     if args.output:
         args.output.write_text(text)
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def export_lms(course: Course, lessons: list[str], target: str, id_field: str | None):
+    """The Canvas or Moodle CSV text (warnings on stderr), or None on a bad option."""
+    from nncourse.classroom.platforms import lms_csv
+
+    roster = gradebook.students(course.gradebook)
+    rows = []
+    for lesson in lessons:
+        top = sum(c.points for c in course.exercise_cells(lesson)) + _written_max(course,
+                                                                                  lesson)
+        rows += [dict(row, max_score=top) for row in lesson_rows(course, lesson, roster)]
+    write = lms_csv.canvas if target == "canvas" else lms_csv.moodle
+    try:
+        text, warnings = write(rows, id_field) if id_field else write(rows)
+    except ValueError as error:
+        print(f"nncourse export: --id-field: {error}", file=sys.stderr)
+        return None
+    for warning in warnings:
+        print(f"nncourse export: {warning}", file=sys.stderr)
+    return text
 
 
 def export_platform(target: str, args: argparse.Namespace) -> int:
