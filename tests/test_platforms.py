@@ -236,6 +236,20 @@ def test_gradescope_import_that_never_ends_is_graded_zero(exports, tmp_path):
     assert_clean(data)
 
 
+def test_gradescope_worker_memory_fits_the_container(exports, tmp_path):
+    """A 1 GiB array (more than the 768 MB container could give) is that exercise's error."""
+    made = reference(tmp_path / "made")
+    path = made / "nnlib" / "activations.py"
+    marker = "### BEGIN SOLUTION relu.forward\n"
+    text = path.read_text()
+    indent = text.split(marker)[0].rsplit("\n", 1)[1]
+    path.write_text(text.replace(marker, f"{marker}{indent}_big = np.ones(2**27)\n"))
+    data = run_gradescope(exports, tmp_path / "autograder", lambda d: shutil.copytree(made, d))
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert [t["name"] for t in failed] == ["lesson 01: relu.forward"]
+    assert "MemoryError" in failed[0]["output"]
+
+
 @pytest.mark.parametrize("kind", ["reference", "buggy", "stubs", "import calls os._exit"])
 def test_prairielearn_scores_as_nncourse_grade(exports, tmp_path, kind):
     """PrairieLearn: score = points / max_points of ``nncourse grade``, from the submit zip."""
