@@ -107,7 +107,13 @@ def run_platform(root: Path, upload_dir: str, config_dir: str,
     """
     reference = Path(os.environ.get("NNCOURSE_REFERENCE", DEFAULT_REFERENCE))
     exercises = read_config(root / config_dir / CONFIG_NAME)
-    data = results(grade_upload(root / upload_dir, exercises, reference))
+    try:
+        out = grade_upload(root / upload_dir, exercises, reference)
+    except Exception as error:  # a fault of ours: still a results.json, never a bare crash
+        out = Outcome(exercises=exercises, problem="the grader itself failed (not your "
+                      "code; tell your instructor): " + student_text(
+                          f"{type(error).__name__}: {error}"))
+    data = results(out)
     (root / "results").mkdir(parents=True, exist_ok=True)  # neither platform makes it
     (root / "results" / "results.json").write_text(json.dumps(data, indent=2))
     return data

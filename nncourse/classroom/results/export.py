@@ -196,5 +196,9 @@ def export_platform(target: str, args: argparse.Namespace) -> int:
         gradescope_export.write_zip(lessons, args.output)
     else:
         prairielearn_export.write_questions(lessons, args.output, args.image)
-    print(f"wrote {args.output} (lessons {', '.join(f'{n:02d}' for n in lessons)})")
+    from nncourse.grader.registry import EXERCISES
+
+    points = sum(EXERCISES[e].points for e in gradescope_export.exercises_of(lessons))
+    print(f"wrote {args.output} (lessons {', '.join(f'{n:02d}' for n in lessons)}: "
+          f"{points} points)")
     return 0
