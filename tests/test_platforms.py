@@ -11,6 +11,7 @@ against the fields the platforms document (schemas below) and against
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -208,24 +209,38 @@ def test_gradescope_scores_as_nncourse_grade(exports, tmp_path, kind):
         assert data["score"] == 0 and "does not import" in data["output"]
 
 
-def test_gradescope_upload_without_nnlib_says_so(exports, tmp_path):
-    def fill(d):
-        d.mkdir(parents=True)
-        (d / "notes.txt").write_text("forgot it")
+def upload_of(name: str, data: bytes):
+    """A platform upload folder holding one file ``name``."""
+    def fill(folder: Path) -> None:
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
 
-    data = run_gradescope(exports, tmp_path / "autograder", fill)
+    return fill
+
+
+def test_gradescope_upload_without_nnlib_says_so(exports, tmp_path):
+    data = run_gradescope(exports, tmp_path / "autograder", upload_of("notes.txt", b"forgot"))
     assert data["score"] == 0 and "no nnlib found" in data["output"]
     assert all(t["score"] == 0 and t["status"] == "failed" for t in data["tests"])
     assert_clean(data)
 
 
 def test_gradescope_corrupt_zip_says_so(exports, tmp_path):
-    def fill(d):
-        d.mkdir(parents=True)
-        (d / "lesson01.zip").write_bytes(b"PK\x03\x04 this is not a zip")
-
-    data = run_gradescope(exports, tmp_path / "autograder", fill)
+    data = run_gradescope(exports, tmp_path / "autograder",
+                          upload_of("lesson01.zip", b"PK\x03\x04 this is not a zip"))
     assert data["score"] == 0 and "not a readable zip" in data["output"]
+    assert_clean(data)
+
+
+def test_gradescope_zip_slip_is_refused(exports, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("nnlib/__init__.py", "")
+        archive.writestr("../../evil.py", "print('out')")
+    data = run_gradescope(exports, tmp_path / "autograder",
+                          upload_of("lesson01.zip", buffer.getvalue()))
+    assert data["score"] == 0 and "unsafe path in zip" in data["output"]
+    assert not (tmp_path / "evil.py").exists()
     assert_clean(data)
 
 
@@ -264,11 +279,7 @@ def test_prairielearn_scores_as_nncourse_grade(exports, tmp_path, kind):
 
 
 def test_prairielearn_corrupt_upload_is_not_gradable(exports, tmp_path):
-    def fill(d):
-        d.mkdir(parents=True)
-        (d / "lesson01.zip").write_bytes(b"garbage")
-
-    data = run_prairielearn(exports, tmp_path / "grade", fill)
+    data = run_prairielearn(exports, tmp_path / "grade", upload_of("lesson01.zip", b"garbage"))
     assert data["gradable"] is False and "not a readable zip" in data["format_errors"][0]
     assert_clean(data)
 
