@@ -29,7 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "autograde": ("nncourse.classroom.autograde.run", "autograde a lesson for the whole class"),
     "feedback": ("nncourse.classroom.results.feedback",
                  "generate feedback HTML without hidden tests"),
-    "export": ("nncourse.classroom.results.export", "export grades as CSV with a status column"),
+    "export": ("nncourse.classroom.results.export",
+               "export grades (CSV, Canvas, Moodle) or a Gradescope/PrairieLearn autograder"),
     "report": ("nncourse.classroom.results.report", "class score distribution and common bugs"),
 }
 

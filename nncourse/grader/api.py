@@ -11,6 +11,7 @@ from pathlib import Path
 
 from nncourse.grader import engine
 from nncourse.grader.registry import select
+from nncourse.grader.workers import WorkerLimits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def report(verdicts, public_only: bool) -> dict:
 
 def grade_package(nnlib_parent: Path, *, exercises=None, lesson: int | None = None,
                   hidden: bool = True, reference_root: Path | None = None,
-                  stored_only: bool = False) -> dict:
+                  stored_only: bool = False, limits: WorkerLimits | None = None) -> dict:
     """Grade the ``nnlib`` package inside ``nnlib_parent`` in workers.
 
     Args:
@@ -68,6 +69,8 @@ def grade_package(nnlib_parent: Path, *, exercises=None, lesson: int | None = No
         reference_root: the folder containing the reference ``nnlib``; default the
             repository's ``solutions/``. Without a reference, the stored public expected
             values are used (public checks only).
+        limits: resource limits of the student's worker (default ``WorkerLimits()``;
+            a grading platform with less memory passes smaller ones).
         stored_only: use the stored public expected values even where a reference
             exists (what a student's machine does; ``nncourse check``).
 
@@ -91,5 +94,5 @@ def grade_package(nnlib_parent: Path, *, exercises=None, lesson: int | None = No
     reference = find_package(reference_root) if reference_root and not stored_only else None
     verdicts = engine.run_exercises(
         package, chosen, hidden=hidden, reference=reference, stored=stored,
-        datasets=trusted_datasets(reference_root, package))
+        datasets=trusted_datasets(reference_root, package), limits=limits)
     return report(verdicts, public_only=not hidden)

@@ -83,6 +83,25 @@ def test_missing_student_is_not_a_zero(demo):
     assert row["total"] == "" and row["mse.forward"] == ""
 
 
+def test_canvas_and_moodle_files_carry_the_exported_totals(demo, tmp_path):
+    """Do the LMS files hold each final total, and an empty cell where the CSV has none?"""
+    import csv
+
+    from nncourse.cli import main
+
+    for target, id_column in (("canvas", "SIS Login ID"), ("moodle", "Username")):
+        out = tmp_path / f"{target}.csv"
+        assert main(["export", target, "--course", str(demo.course), "--lesson", "2",
+                     "-o", str(out)]) == 0
+        table = list(csv.DictReader(out.read_text().splitlines()))
+        if target == "canvas":
+            assert table.pop(0)["nnlib lesson02"] == "10"  # the Points Possible row
+        got = {row[id_column]: row["nnlib lesson02"] for row in table}
+        for (student, _), row in demo.rows.items():
+            final = row["status"] in ("ok", "notebook missing")
+            assert got[student] == (f"{float(row['total']):g}" if final else ""), student
+
+
 def test_known_bugs_are_diagnosed_per_exercise(demo):
     """Do the two buggy students fail exactly their buggy exercise?"""
     records = read_records(demo.course / "nncourse" / "records" / LESSON)

@@ -1,4 +1,11 @@
-"""``nncourse export``: grades as CSV, one row per student and lesson.
+"""``nncourse export [FORMAT] [LESSON...]``: grades as CSV, or a grading platform's files.
+
+``FORMAT`` (or ``--format``) is ``csv`` (default, below), ``canvas`` or ``moodle`` (grade
+files those LMSs import as they are: ``classroom/platforms/lms_csv.py``), ``gradescope``
+(``-o autograder.zip``, a complete autograder) or ``prairielearn`` (``-o DIR``, question
+folders and the grading image); the platforms need no course folder, only the lessons.
+
+The CSV is one row per student and lesson.
 
 Columns: ``student``, ``lesson``, ``status``, one column per exercise (its id), ``written``
 (manually graded answers), ``total``, ``max_score``. ``status`` tells a real 0 from no
@@ -101,30 +108,103 @@ def _written_max(course: Course, lesson: str) -> float:
                and c["metadata"]["nbgrader"]["grade_id"] not in exercise_ids)
 
 
+FORMATS = ("csv", "canvas", "moodle", "gradescope", "prairielearn")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse export``."""
+    parser.add_argument("target", nargs="?", choices=FORMATS, default=None,
+                        help="what to write (default csv)")
+    parser.add_argument("lessons", nargs="*", default=[],
+                        help="lessons (numbers; gradescope and prairielearn need them)")
+    parser.add_argument("--format", choices=FORMATS, default=None, help="same as FORMAT")
+    parser.add_argument("--id-field", default=None,
+                        help="canvas: 'SIS Login ID' (default) or 'SIS User ID'; moodle: "
+                             "username (default), idnumber or email")
+    parser.add_argument("--image", default="nnlib-grader",
+                        help="prairielearn: the grading image's name in info.json")
     parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
     parser.add_argument("--lesson", action="append", default=None,
                         help="only this lesson (repeatable; default: every lesson assigned)")
     parser.add_argument("--all", action="store_true",
                         help="every lesson of the course, assigned or not")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="CSV file to write (default: standard output)")
+                        help="file to write (default: standard output); gradescope: the "
+                             "zip; prairielearn: a folder")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the grades CSV."""
+    """Write the grades CSV, the LMS's CSV, or a platform's files."""
+    target = args.format or args.target or "csv"
+    if target in ("gradescope", "prairielearn"):
+        return export_platform(target, args)
     try:
         course = Course.load(args.course)
-        lessons = [course.lesson(x) for x in args.lesson] if args.lesson else sorted(
+        chosen = (args.lesson or []) + args.lessons
+        lessons = [course.lesson(x) for x in chosen] if chosen else sorted(
             x for x in course.lessons if args.all or course.assigned(x))
     except CourseError as error:
         print(f"nncourse export: {error}", file=sys.stderr)
         return 2
-    text = export_csv(course, lessons)
+    if target == "csv":
+        text = export_csv(course, lessons)
+    else:
+        text = export_lms(course, lessons, target, args.id_field)
+        if text is None:
+            return 2
     if args.output:
         args.output.write_text(text)
         print(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def export_lms(course: Course, lessons: list[str], target: str, id_field: str | None):
+    """The Canvas or Moodle CSV text (warnings on stderr), or None on a bad option."""
+    from nncourse.classroom.platforms import lms_csv
+
+    roster = gradebook.students(course.gradebook)
+    rows = []
+    for lesson in lessons:
+        top = sum(c.points for c in course.exercise_cells(lesson)) + _written_max(course,
+                                                                                  lesson)
+        rows += [dict(row, max_score=top) for row in lesson_rows(course, lesson, roster)]
+    write = lms_csv.canvas if target == "canvas" else lms_csv.moodle
+    try:
+        text, warnings = write(rows, id_field) if id_field else write(rows)
+    except ValueError as error:
+        print(f"nncourse export: --id-field: {error}", file=sys.stderr)
+        return None
+    for warning in warnings:
+        print(f"nncourse export: {warning}", file=sys.stderr)
+    return text
+
+
+def export_platform(target: str, args: argparse.Namespace) -> int:
+    """Write the Gradescope autograder zip or the PrairieLearn folder."""
+    from nncourse.classroom.platforms import gradescope_export, prairielearn_export
+    from nncourse.lessons import lesson_name, lesson_number
+
+    try:
+        lessons = sorted({lesson_number(lesson_name(x)) for x in
+                          (args.lesson or []) + args.lessons})
+    except CourseError as error:
+        print(f"nncourse export {target}: {error}", file=sys.stderr)
+        return 2
+    graded = [n for n in lessons if gradescope_export.exercises_of([n])]
+    if not lessons or graded != lessons or not args.output:
+        print(f"nncourse export {target}: expected lessons with graded exercises and -o, "
+              f"got lessons {lessons or 'none'}" + ("" if args.output else " and no -o"),
+              file=sys.stderr)
+        return 2
+    if target == "gradescope":
+        gradescope_export.write_zip(lessons, args.output)
+    else:
+        prairielearn_export.write_questions(lessons, args.output, args.image)
+    from nncourse.grader.registry import EXERCISES
+
+    points = sum(EXERCISES[e].points for e in gradescope_export.exercises_of(lessons))
+    print(f"wrote {args.output} (lessons {', '.join(f'{n:02d}' for n in lessons)}: "
+          f"{points} points)")
     return 0
