@@ -7,11 +7,11 @@ gradebook, and the record is written last.
 
 from __future__ import annotations
 
+from nncourse.atomic import write_json
 from nncourse.classroom import gradebook
 from nncourse.classroom.autograde.grading import GRADER_ERROR, grade_submission
 from nncourse.classroom.course import Course, lesson_number
 from nncourse.classroom.nbgrader_batches import BATCH_DIED
-from nncourse.classroom.records import write_json
 from nncourse.handin import submission_hash
 
 
