@@ -7,7 +7,9 @@ the verdicts show as a small table; in a terminal as text.
 
 A by-hand question (``byhand.<name>``) runs no code: its number is read from the answer
 cell's source (``answer_cells.py``; in a notebook the cell last run, in a terminal the saved
-lesson notebook) and judged on this side. ``check`` raises
+lesson notebook) and judged on this side. Each run of public checks is recorded in the
+workspace's progress file (``progress.py``), which unlocks the hints: none on the first
+failure, the next one after each further failed attempt. ``check`` raises
 ``ChecksFailed`` (an ``AssertionError``) when a check failed or an exercise is not
 implemented yet, so a notebook cell calling it fails; the command exits with status 0
 only when every check that ran passed.
@@ -18,9 +20,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
-from nncourse.grader import answer_cells, report_text
+from nncourse.grader import answer_cells, progress, report_text
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import BYHAND, is_byhand, preload, select
 from nncourse.grader.workers import prelaunch
@@ -130,6 +133,19 @@ def byhand_report(exercise: str, parent: Path, source: str | None) -> dict:
     return answer_cells.report([row]) | {"public_only": True}
 
 
+def with_hints(parent: Path, report: dict) -> dict:
+    """Record the attempt in the progress file and add each failure's unlocked hint."""
+    try:
+        shown = progress.after_check(parent, report["exercises"])
+    except OSError as error:  # a read-only folder must not stop the checks
+        warnings.warn(f"progress not recorded ({error}); hints cannot unlock", stacklevel=3)
+        return report
+    for row in report["exercises"]:
+        if row["id"] in shown:
+            row["hint"] = shown[row["id"]]
+    return report
+
+
 def check(exercise: str | None = None, lesson: int | None = None, hidden: bool = False, *,
           path: Path | None = None, display: bool = True,
           prefer_cwd: bool = False, source: str | None = None) -> CheckResult | None:
@@ -160,6 +176,8 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
     else:
         report = grade_package(parent, exercises=None if exercise is None else [exercise],
                                lesson=lesson, hidden=hidden, stored_only=not hidden)
+    if not hidden:
+        report = with_hints(parent, report)
     result = CheckResult(report, parent / "nnlib")
     shown_in_notebook = display and in_notebook()
     if shown_in_notebook:
