@@ -15,6 +15,7 @@ import sys
 # verb -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("nncourse.grader.check_command", "run the public checks of your nnlib"),
+    "hint": ("nncourse.grader.hint_command", "show the next hint of an exercise"),
     "submit": ("nncourse.student.submit", "pack a lesson notebook with your nnlib for hand-in"),
     "release": ("nncourse.release.command", "regenerate nnlib/ and lessons/ from solutions/"),
     "grade": ("nncourse.grader.grade_command", "grade DIR/nnlib with all checks, hidden included"),

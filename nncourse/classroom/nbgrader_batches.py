@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from nncourse.classroom.records import write_json
+from nncourse.atomic import write_json
 from nncourse.isolation.processes import set_parent_death_signal
 
 VERBS = ("autograde", "generate_feedback", "generate_assignment", "assign", "collect",

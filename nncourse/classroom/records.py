@@ -10,30 +10,13 @@ workers' messages and diagnoses (read by ``feedback``, ``export`` and ``report``
 Record fields: ``student``, ``lesson``, ``hash`` (of the expected files),
 ``notebook`` ("ok", "failed to run" or "missing"), ``nnlib`` (the grader's result dict
 with ``score``, ``max_score`` and ``exercises``), ``score`` and ``max_score`` of the
-worker-graded exercises.
+worker-graded exercises. They are written with ``nncourse.atomic.write_json``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=1, sort_keys=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_record(folder: Path, student: str) -> dict | None:

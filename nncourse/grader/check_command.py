@@ -3,7 +3,13 @@
 Finds the student's ``nnlib`` with ``importlib.util.find_spec`` (without importing it
 here: in a notebook this process is the student's kernel) and runs the public checks in
 workers, with the expected values stored in ``nncourse/grader/public/``. In a notebook
-the verdicts show as a small table; in a terminal as text. ``check`` raises
+the verdicts show as a small table; in a terminal as text.
+
+A by-hand question (``byhand.<name>``) runs no code: its number is read from the answer
+cell's source (``answer_cells.py``; in a notebook the cell last run, in a terminal the saved
+lesson notebook) and judged on this side. Each run of public checks is recorded in the
+workspace's progress file (``progress.py``), which unlocks the hints: none on the first
+failure, the next one after each further failed attempt. ``check`` raises
 ``ChecksFailed`` (an ``AssertionError``) when a check failed or an exercise is not
 implemented yet, so a notebook cell calling it fails; the command exits with status 0
 only when every check that ran passed.
@@ -14,11 +20,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
-from nncourse.grader import report_text
+from nncourse.grader import answer_cells, progress, report_text
 from nncourse.grader.errors import GraderError
-from nncourse.grader.registry import preload, select
+from nncourse.grader.registry import BYHAND, is_byhand, preload, select
 from nncourse.grader.workers import prelaunch
 
 
@@ -83,9 +90,65 @@ def in_notebook() -> bool:
     return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
 
 
+def saved_notebook(parent: Path, lesson: int) -> Path | None:
+    """The saved notebook of a lesson: in the current folder, else in ``parent/lessons``."""
+    for folder in (Path.cwd(), parent / "lessons"):
+        found = sorted(folder.glob(f"{lesson:02d}_*.ipynb"))
+        if found:
+            return found[0]
+    return None
+
+
+def last_run_cell(names: tuple[str, ...]) -> str | None:
+    """The latest cell run in this kernel that assigns one of ``names`` (its text only)."""
+    shell = sys.modules.get("IPython")
+    ip = shell.get_ipython() if shell is not None else None
+    history = getattr(getattr(ip, "history_manager", None), "input_hist_raw", None) or []
+    for text in reversed(history):
+        found, problems = answer_cells.read_answers(str(text), names)
+        if found or problems:
+            return str(text)
+    return None
+
+
+def byhand_report(exercise: str, parent: Path, source: str | None) -> dict:
+    """The report of one by-hand question, read from the text given, the kernel or a file."""
+    from nncourse.grader.checks.byhand import QUESTIONS
+
+    saved = saved_notebook(parent, BYHAND[exercise].lesson)
+    saved_text = answer_cells.cell_source(saved, exercise) if saved else None
+    where = "the cell text given"
+    if source is None and in_notebook():
+        source, where = last_run_cell(QUESTIONS[exercise].names()), "the cell you ran last"
+    if source is None:
+        source, where = saved_text, (saved.name if saved else "no saved lesson notebook")
+    row = answer_cells.grade_source(exercise, source, where)
+    if saved_text is not None and where == "the cell you ran last":
+        names = QUESTIONS[exercise].names()
+        if answer_cells.read_answers(saved_text, names)[0] != \
+                answer_cells.read_answers(source or "", names)[0]:
+            row["message"] += (f"\nNote: the saved {saved.name} holds other numbers; save "
+                               "the notebook (Ctrl+S) before handing in: the autograder "
+                               "reads the saved file.")
+    return answer_cells.report([row]) | {"public_only": True}
+
+
+def with_hints(parent: Path, report: dict) -> dict:
+    """Record the attempt in the progress file and add each failure's unlocked hint."""
+    try:
+        shown = progress.after_check(parent, report["exercises"])
+    except OSError as error:  # a read-only folder must not stop the checks
+        warnings.warn(f"progress not recorded ({error}); hints cannot unlock", stacklevel=3)
+        return report
+    for row in report["exercises"]:
+        if row["id"] in shown:
+            row["hint"] = shown[row["id"]]
+    return report
+
+
 def check(exercise: str | None = None, lesson: int | None = None, hidden: bool = False, *,
           path: Path | None = None, display: bool = True,
-          prefer_cwd: bool = False) -> CheckResult | None:
+          prefer_cwd: bool = False, source: str | None = None) -> CheckResult | None:
     """Run the public checks (or, on the instructor's machine, all) and show the verdicts.
 
     Args:
@@ -95,6 +158,8 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
         path: the folder containing ``nnlib`` (default: where ``import nnlib`` would look).
         display: show the verdicts (HTML in a notebook, text otherwise).
         prefer_cwd: look for ``./nnlib`` before asking the import system (command line).
+        source: for a by-hand question, the answer cell's text to read (default: the
+            cell last run in a notebook, else the saved lesson notebook).
 
     Returns:
         The ``CheckResult`` when everything passed; ``None`` when it was already shown in
@@ -106,8 +171,13 @@ def check(exercise: str | None = None, lesson: int | None = None, hidden: bool =
     from nncourse.grader.api import grade_package
 
     parent = find_nnlib(path, prefer_cwd)
-    report = grade_package(parent, exercises=None if exercise is None else [exercise],
-                           lesson=lesson, hidden=hidden, stored_only=not hidden)
+    if exercise is not None and is_byhand(exercise):
+        report = byhand_report(exercise, parent, source)
+    else:
+        report = grade_package(parent, exercises=None if exercise is None else [exercise],
+                               lesson=lesson, hidden=hidden, stored_only=not hidden)
+    if not hidden:
+        report = with_hints(parent, report)
     result = CheckResult(report, parent / "nnlib")
     shown_in_notebook = display and in_notebook()
     if shown_in_notebook:
@@ -134,8 +204,9 @@ def run(args: argparse.Namespace) -> int:
     """Exit status 0 only when every check that ran passed."""
     try:
         parent = find_nnlib(args.path, prefer_cwd=True)
-        exercises = select(None if args.exercise is None else [args.exercise], args.lesson)
-        prelaunch(parent / "nnlib", preload(exercises))  # boots while we import numpy
+        if args.exercise is None or not is_byhand(args.exercise):
+            exercises = select(None if args.exercise is None else [args.exercise], args.lesson)
+            prelaunch(parent / "nnlib", preload(exercises))  # boots while we import numpy
         check(args.exercise, args.lesson, args.hidden, path=parent)
     except ChecksFailed:
         return 1

@@ -7,6 +7,12 @@ check), and its check: ``"<module>:<name>"`` inside ``nncourse.grader.checks``, 
 ``Check`` object (see ``nncourse.grader.checks.base``) loaded only when it runs. Hidden
 variants of a check (other sizes and seeds) live in ``nncourse/grader/hidden/``.
 
+By-hand questions (``BYHAND``, ids ``byhand.<name>``) are graded cells of a lesson too,
+but they have no ``nnlib`` code: the student writes a number into an answer cell, and the
+trusted side reads it from the notebook's source (``answer_cells.py``) and judges it
+against the question in ``checks/byhand.py``. They are kept apart from ``EXERCISES``
+(which are all run in workers); ``GRADED`` holds both.
+
 This module imports nothing heavy: the release builder reads it for stub messages.
 """
 
@@ -78,11 +84,35 @@ _TABLE = [
       "train.minibatches", "sequential.forward", "sequential.backward")),
 ]
 
+BYHAND_TABLE = [
+    # id, lesson, points, question (in checks/byhand.py); the answer cell's grade_id is
+    # the id's grade_id + "-answer", and it comes before the lesson's code exercise.
+    ("byhand.neuron", 3, 1, "byhand:NEURON_DW1"),
+    ("byhand.linear_dw", 4, 1, "byhand:LINEAR_DW"),
+]
+
 EXERCISES: dict[str, Exercise] = {
     row[0]: Exercise(id=row[0], lesson=row[1], points=row[2], check=row[3], depends=row[4],
                      timeout=30.0 if row[0] == "capstone.digits" else 5.0)
     for row in _TABLE
 }
+
+
+BYHAND: dict[str, Exercise] = {
+    row[0]: Exercise(id=row[0], lesson=row[1], points=row[2], check=row[3])
+    for row in BYHAND_TABLE
+}
+GRADED: dict[str, Exercise] = {**EXERCISES, **BYHAND}  # every graded cell's exercise
+
+
+def is_byhand(exercise: str) -> bool:
+    """Whether an id is a by-hand question (graded from the notebook, not in a worker)."""
+    return exercise in BYHAND
+
+
+def answer_cell_id(exercise: str) -> str:
+    """The nbgrader ``grade_id`` of a by-hand question's answer cell."""
+    return exercise.replace(".", "-") + "-answer"
 
 
 def select(exercises=None, lesson: int | None = None) -> list[Exercise]:

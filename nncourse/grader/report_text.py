@@ -82,6 +82,8 @@ def as_text(report: dict, verbose: bool = True) -> str:
         label = LABELS.get(row["status"], row["status"].upper())
         lines.append(f"{label:>7}  {row['id']}  ({row['points']}/{row['max_points']})")
         text = message(row, report) if verbose and row["status"] != "passed" else ""
+        if verbose and row.get("hint"):
+            text = f"{text}\n{row['hint']}" if text else row["hint"]
         if text:
             for line in text.splitlines():
                 lines.append(f"         {line}")
@@ -95,8 +97,9 @@ def as_html(report: dict) -> str:
     for row in report["exercises"]:
         colour = COLOURS.get(row["status"], "#57606a")
         label = LABELS.get(row["status"], row["status"])
-        text = "" if row["status"] == "passed" else html.escape(message(row, report))
-        text = re.sub(r"^(Likely bug:)", r"<b>\1</b>", text, flags=re.M)
+        text = "" if row["status"] == "passed" else message(row, report)
+        text = html.escape(f"{text}\n{row['hint']}" if row.get("hint") else text)
+        text = re.sub(r"^(Likely bug:|Hint[^:]*:)", r"<b>\1</b>", text, flags=re.M)
         cells.append(
             f"<tr><td style='{TOP};color:{colour};font-weight:bold'>{label}</td>"
             f"<td style='{TOP}'><code>{html.escape(row['id'])}</code></td>"

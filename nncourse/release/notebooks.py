@@ -23,6 +23,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from nncourse.grader.registry import answer_cell_id
 from nncourse.release.errors import ReleaseError
 
 SCHEMA_VERSION = 3
@@ -144,6 +145,12 @@ nncourse.check("{exercise}", hidden=True)
 ### END HIDDEN TESTS"""
 
 
+BYHAND_TEMPLATE = """\
+# Graded: the autograder reads the numbers of the answer cell above from your saved notebook
+# (it never runs the cell) and compares them with its own; this cell shows the same verdict.
+nncourse.check("{exercise}")"""
+
+
 def grade_id(exercise: str) -> str:
     """The nbgrader ``grade_id`` of an nnlib exercise: ``linear.forward`` -> ``linear-forward``."""
     return exercise.replace(".", "-")
@@ -166,6 +173,31 @@ def graded_check_cell(exercise: str, points: float, cell_id: str | None = None) 
                            points=points),
     )
     cell.id = cell_id or grade_id(exercise)
+    return cell
+
+
+def byhand_answer_cell(exercise: str, names: list[str], model: dict[str, float],
+                       cell_id: str | None = None) -> NotebookNode:
+    """The answer cell of a by-hand question: the variables to fill in, the model numbers.
+
+    An nbgrader "autograded answer" cell (``solution: true``, no points): the points are on
+    the ``byhand_graded_cell`` after it, and the trusted side reads this cell's source.
+    """
+    prompt = ("# Your numbers, as plain numbers (e.g. 1.5; three significant digits are "
+              "enough):\n# " + ", ".join(f"{n} = ..." for n in names))
+    solution = "\n".join(f"{n} = {model[n]!r}" for n in names)
+    return practice_cell(answer_cell_id(exercise), solution, prompt,
+                         cell_id=cell_id or answer_cell_id(exercise))
+
+
+def byhand_graded_cell(exercise: str, points: float) -> NotebookNode:
+    """The locked, graded cell of a by-hand question (scored from the answer cell's source)."""
+    cell = nbformat.v4.new_code_cell(
+        BYHAND_TEMPLATE.format(exercise=exercise),
+        metadata=_nbgrader(grade_id(exercise), grade=True, solution=False, locked=True,
+                           points=points),
+    )
+    cell.id = grade_id(exercise)
     return cell
 
 

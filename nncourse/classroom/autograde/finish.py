@@ -1,17 +1,18 @@
 """After nbgrader has run a submission's notebook: grade its ``nnlib``, write its record.
 
 ``finish`` runs in the batch process, per student (``batch.py``): the grader's workers
-score the exercises, the scores replace the exercise cells' ``auto_score`` in the
+score the exercises (the by-hand questions are read from the submitted notebook's
+source, on this side), the scores replace the exercise cells' ``auto_score`` in the
 gradebook, and the record is written last.
 """
 
 from __future__ import annotations
 
+from nncourse.atomic import write_json
 from nncourse.classroom import gradebook
 from nncourse.classroom.autograde import statuses
-from nncourse.classroom.autograde.grading import GRADER_ERROR, grade_submission
+from nncourse.classroom.autograde.grading import GRADER_ERROR, grade_all
 from nncourse.classroom.course import Course, lesson_number
-from nncourse.classroom.records import write_json
 from nncourse.handin import submission_hash
 
 
@@ -21,8 +22,8 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
     notebook = course.notebook(lesson)
     cells = course.exercise_cells(lesson)
     digest = submission_hash(sub, notebook)
-    result = grade_submission(sub, notebook, [c.exercise for c in cells],
-                              lesson_number(lesson), course.repo / "solutions")
+    result = grade_all(sub, notebook, [c.exercise for c in cells],
+                       lesson_number(lesson), course.repo / "solutions")
     by_id = {e["id"]: e for e in result.get("exercises", [])}
     points = {c.grade_id: gradebook.worker_points(c, by_id.get(c.exercise)) for c in cells}
     faults = [e["id"] for e in result.get("exercises", []) if e["status"] == "grader_error"]

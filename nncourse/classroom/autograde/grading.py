@@ -5,6 +5,11 @@ processes with limits and compares on the trusted side; it never runs in a noteb
 kernel, so nothing a notebook does (a patched ``np.allclose``, an input transformer)
 changes these scores. ``NNCOURSE_GRADER_API`` may name another module with the same
 ``grade_package`` function (the classroom tests use a small stand-in).
+
+By-hand questions (``byhand.<name>``) have no ``nnlib`` code: ``grade_byhand`` scores them
+from the answer cells' SOURCE in the notebook as submitted (``nncourse.grader.
+answer_cells``), read as data and never run; what the kernel did with those cells during
+nbgrader's run does not count either.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import os
 import shutil
 from pathlib import Path
 
+from nncourse.grader.answer_cells import grade_notebook
+from nncourse.grader.registry import is_byhand
 from nncourse.grader.report_text import WORKER_PATH
 from nncourse.handin import copy_expected
 from nncourse.isolation.scratch import make_scratch
@@ -68,3 +75,27 @@ def grade_submission(submission: Path, notebook: str, exercises: list[str], less
         return result
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def grade_byhand(submission: Path, notebook: str, exercises: list[str]) -> list[dict]:
+    """Rows (as the grader's) for the by-hand questions, read from the submitted notebook.
+
+    A missing or unreadable notebook scores 0 on each (status ``not_implemented``).
+    """
+    return grade_notebook(Path(submission) / notebook, exercises)
+
+
+def grade_all(submission: Path, notebook: str, exercises: list[str], lesson: int,
+              reference_root: Path | None) -> dict:
+    """``grade_submission`` for the ``nnlib`` exercises plus ``grade_byhand``, one result."""
+    code = [e for e in exercises if not is_byhand(e)]
+    byhand = grade_byhand(submission, notebook, [e for e in exercises if is_byhand(e)])
+    result = grade_submission(submission, notebook, code, lesson, reference_root) if code \
+        else {"score": 0, "max_score": 0, "public_only": False, "exercises": []}
+    rows = result.get("exercises", []) + byhand
+    order = {e: i for i, e in enumerate(exercises)}
+    rows.sort(key=lambda r: order.get(r["id"], len(order)))
+    total = None if result.get("max_score") is None else \
+        result["max_score"] + sum(r["max_points"] for r in byhand)
+    return {**result, "exercises": rows, "max_score": total,
+            "score": (result.get("score") or 0) + sum(r["points"] for r in byhand)}

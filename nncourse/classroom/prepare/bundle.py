@@ -63,6 +63,9 @@ Linux): the checks run your code in separate, limited processes, which need a Un
   or in a terminal `.venv/bin/nncourse check mse.forward` (`--lesson 2` for a whole
   lesson). Only the public checks run on your machine: the autograder also runs hidden
   ones, so "passed" here means "passed the public checks".
+- Stuck? A failed check shows a hint from your second attempt on, a stronger one with each
+  further attempt; `.venv/bin/nncourse hint mse.forward` asks for the next one. Your
+  attempts are kept in `.nncourse/progress.json` (no new release touches it).
 - Hand in: `.venv/bin/nncourse submit 2` writes `submit/lesson02.zip` (the lesson's
   notebook and your whole `nnlib/`) to upload; with `--exchange` it hands in through
   nbgrader on a course JupyterHub. It refuses, saying why, when something is missing.

@@ -1,0 +1,133 @@
+"""Are by-hand answers read from the source only, judged right, and told which step to fix?"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nncourse.grader import answer_cells
+from nncourse.grader.check_command import ChecksFailed, check
+from nncourse.grader.checks.byhand import QUESTIONS, judge
+from nncourse.grader.registry import BYHAND, EXERCISES, answer_cell_id
+
+ROOT = Path(__file__).resolve().parents[2]
+NEURON, LINEAR = QUESTIONS["byhand.neuron"], QUESTIONS["byhand.linear_dw"]
+LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb"}
+
+
+def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
+    # neuron: z = 0.5*2 + 1*(-1) + 0 = 0, a = 1/2, dL/da = a - y = -1/2,
+    # da/dz = e^0 / (1 + e^0)^2 = 1/4, dz/dw1 = x1 = 2, dL/dw1 = -1/2 * 1/4 * 2 = -1/4
+    assert [s.value() for s in NEURON.steps] == pytest.approx([-0.5, 0.25, 2.0], abs=1e-8)
+    assert NEURON.value() == pytest.approx(-0.25, abs=1e-8)
+    # linear: example shares dout_n * x_n1 = 0.5*2 = 1 and -2*1 = -2; dW11 = 1 - 2 = -1
+    assert [s.value() for s in LINEAR.steps] == pytest.approx([1.0, -2.0], abs=1e-8)
+    assert LINEAR.value() == pytest.approx(-1.0, abs=1e-8)
+
+
+def test_a_right_answer_passes_within_one_percent_and_a_near_miss_fails():
+    assert judge(NEURON, {"dL_dw1": -0.25})[0]
+    assert judge(NEURON, {"dL_dw1": -0.2499})[0]
+    assert not judge(NEURON, {"dL_dw1": -0.24})[0]
+
+
+@pytest.mark.parametrize("answer, step, words", [
+    (-0.125, "dz_dw1", "dL/dz is right, the error is in dz/dw1"),
+    (0.125, "dz_dw1", "dL/dz is right, the error is in dz/dw1"),
+    (-1.0, "da_dz", "the error is in da/dz"),
+    (0.25, "dL_da", "the error is in dL/da"),
+    (-0.5, "dL_da", "the error is in dL/da"),
+])
+def test_a_classic_slip_names_the_step_to_recheck(answer, step, words):
+    passed, message, code = judge(NEURON, {"dL_dw1": answer})
+    assert not passed and words in message and code == NEURON.code(step)
+
+
+def test_the_first_wrong_step_given_is_named_with_the_right_ones_before_it():
+    passed, message, code = judge(NEURON, {"dL_da": -0.5, "da_dz": 0.2, "dz_dw1": 2,
+                                           "dL_dw1": -0.2})
+    assert not passed and code == NEURON.code("da_dz")
+    assert "dL/da and dz/dw1 are right; the error is in da/dz" in message
+    _, message, code = judge(NEURON, {"dL_da": -0.5, "da_dz": 0.25, "dz_dw1": 2,
+                                      "dL_dw1": -0.3})
+    assert code == NEURON.code("product") and "Every step you gave is right" in message
+
+
+def test_a_batch_mean_instead_of_a_sum_is_named():
+    passed, message, _ = judge(LINEAR, {"dW11": -0.5})
+    assert not passed and "both shares are right, the error is in combining them" in message
+
+
+def test_only_plain_numbers_are_read_and_nothing_is_run(tmp_path):
+    marker = tmp_path / "ran"
+    source = (f"dL_dw1 = __import__('pathlib').Path({str(marker)!r}).touch()\n"
+              "dL_da = -0.5  # a comment is fine\n"
+              "da_dz = 1 / 4\n"
+              "dz_dw1 = ...\n")
+    found, problems = answer_cells.read_answers(source, NEURON.names())
+    assert found == {"dL_da": -0.5}
+    assert len(problems) == 2 and all("not a plain number" in p for p in problems)
+    assert not marker.exists()
+    assert answer_cells.read_answers("dL_dw1 = 1e-1\ndL_dw1 = -2.5e-1\n",
+                                     NEURON.names())[0] == {"dL_dw1": -0.25}  # last wins
+    assert answer_cells.read_answers("dL_dw1 = True\n", NEURON.names())[1]
+
+
+def test_check_reads_the_cell_text_given_and_raises_on_a_wrong_number(tmp_path):
+    shutil.copytree(ROOT / "nnlib", tmp_path / "nnlib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    assert check("byhand.neuron", path=tmp_path, display=False,
+                 source="dL_dw1 = -0.25\n").passed
+    with pytest.raises(ChecksFailed) as info:
+        check("byhand.neuron", path=tmp_path, display=False, source="dL_dw1 = -0.125\n")
+    assert "the error is in dz/dw1" in str(info.value.result)
+
+
+def saved_workspace(tmp_path, lesson, answer):
+    """A student folder: the stubs, and the released lesson with its answer cell filled."""
+    shutil.copytree(ROOT / "nnlib", tmp_path / "nnlib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "lessons").mkdir()
+    nb = json.loads((ROOT / "lessons" / LESSON[lesson]).read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("-answer"):
+            cell["source"] = answer
+    (tmp_path / "lessons" / LESSON[lesson]).write_text(json.dumps(nb))
+    return tmp_path
+
+
+def test_the_command_reads_the_saved_notebook(tmp_path):
+    parent = saved_workspace(tmp_path, 4, "dW11_example1 = 1.0\ndW11 = 1.0\n")
+    done = subprocess.run([sys.executable, "-m", "nncourse.cli", "check", "byhand.linear_dw"],
+                          cwd=parent, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "example 1's share is right, the error is in example 2's" in done.stdout
+    assert "04_backward_pass.ipynb" not in done.stderr
+
+
+def test_model_answers_pass_and_the_release_has_none():
+    for exercise, row in BYHAND.items():
+        solved = answer_cells.grade_notebook(ROOT / "solutions" / "lessons" / LESSON[row.lesson],
+                                             [exercise])[0]
+        assert solved["status"] == "passed" and solved["points"] == row.points, solved
+        released = answer_cells.grade_notebook(ROOT / "lessons" / LESSON[row.lesson],
+                                               [exercise])[0]
+        assert released["status"] == "not_implemented" and released["points"] == 0
+
+
+# the vectorised code exercise each by-hand number prepares
+PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw": "linear.backward"}
+
+
+def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():
+    assert set(PREPARES) == set(BYHAND)
+    for exercise, code in PREPARES.items():
+        lesson = BYHAND[exercise].lesson
+        assert EXERCISES[code].lesson == lesson
+        nb = json.loads((ROOT / "solutions" / "lessons" / LESSON[lesson]).read_text())
+        ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+        assert ids.index(answer_cell_id(exercise)) < ids.index(exercise.replace(".", "-")) \
+            < ids.index(code.replace(".", "-"))
