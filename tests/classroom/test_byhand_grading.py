@@ -14,7 +14,8 @@ NOTEBOOK = "04_backward_pass.ipynb"
 
 
 def submit(folder: Path, answer: str, *, extra_cells=(), outputs=()) -> Path:
-    """A submission folder holding the released lesson 04 with its answer cell filled."""
+    """A submission folder holding the released lesson 04 with its answer cell filled, and
+    an (empty) nnlib package."""
     nb = json.loads((ROOT / "lessons" / NOTEBOOK).read_text())
     for cell in nb["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "byhand-linear_dw-answer":
@@ -22,7 +23,8 @@ def submit(folder: Path, answer: str, *, extra_cells=(), outputs=()) -> Path:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "byhand-linear_dw":
             cell["outputs"] = list(outputs)
     nb["cells"] += list(extra_cells)
-    folder.mkdir(parents=True)
+    (folder / "nnlib").mkdir(parents=True)
+    (folder / "nnlib" / "__init__.py").write_text("")  # the stand-in grader ignores it
     (folder / NOTEBOOK).write_text(json.dumps(nb))
     return folder
 
