@@ -50,6 +50,6 @@ def verdict_text(exercise: dict | None, points: float | None, max_points: float)
              f"{points or 0:g}/{max_points:g} point(s)"]
     if exercise.get("message"):
         lines.append(str(exercise["message"]).strip())
-    if exercise.get("diagnosis"):
-        lines.append(f"Likely bug: {exercise['diagnosis']}")
+    if exercise.get("diagnosis") and "Likely bug:" not in str(exercise.get("message")):
+        lines.append(f"Likely bug: {exercise['diagnosis']}")  # the message did not say it
     return "\n".join(lines) + "\n"

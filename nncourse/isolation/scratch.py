@@ -81,3 +81,33 @@ def copy_package(package: Path, target: Path) -> int:
         shutil.copyfile(path, target / rel)
         copied += 1
     return copied
+
+
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")  # world-writable: any uid may leave files
+
+
+def remove_owned(uids: set[int], folders: tuple[str, ...] = SHARED_TEMP) -> list[str]:
+    """Remove what ``uids`` left at the top of the shared temp folders; return the paths.
+
+    An isolated process with a uid of its own (``rights.own_uid``) can write nowhere else
+    outside its scratch folder, so this is all it can leave behind.
+    """
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid not in uids:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+                removed.append(entry.path)
+            except OSError:
+                continue
+    return removed
+

@@ -69,6 +69,8 @@ for pid in os.listdir("/proc"):  # other kernels, nbgrader, the grader: their fo
             print("LEAK: could list the folder of process", pid)
         except OSError:
             pass
+open("/tmp/nncourse-demo-leftover", "w").write("a kernel's file in the shared /tmp")
+print("wrote /tmp/nncourse-demo-leftover")
 print("\\n".join(found))
 """
 

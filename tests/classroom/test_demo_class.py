@@ -201,6 +201,17 @@ def test_student_code_could_not_read_secrets(demo):
     assert len(re.findall("could not write", text)) == 3
 
 
+@pytest.mark.skipif(sandbox.level() == "scratch-only",
+                    reason="kernels need uids of their own (see docs/instructor.md)")
+def test_what_a_kernel_wrote_to_the_shared_tmp_is_gone(demo):
+    """The cheat wrote a file into the machine's /tmp: is it gone after the run?"""
+    nb = json.loads((demo.course / "autograded" / "s11-reads-hidden" / LESSON /
+                     students.LESSON).read_text())
+    text = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "wrote /tmp/nncourse-demo-leftover" in text
+    assert not Path("/tmp/nncourse-demo-leftover").exists()
+
+
 def test_rerun_skips_unchanged_submissions(demo, capsys):
     """Does a second autograde leave graded, unchanged submissions alone?"""
     from nncourse.cli import main
@@ -417,3 +428,10 @@ def test_feedback_is_released_for_a_zip_collected_class(demo, tmp_path, capsys):
     assert "Status of your submission: tampered" in tampered and "mse-forward" in tampered
     assert "Status of your submission" not in (tmp_path / f"s01-complete_{LESSON}.html"
                                                ).read_text()
+
+
+def test_feedback_names_a_likely_bug_once(demo):
+    """Does a diagnosed bug's feedback say "Likely bug:" once, not once more with its code?"""
+    pages = list((demo.course / "feedback" / "s04-bug-softmax").rglob("*.html"))
+    text = "".join(p.read_text() for p in pages)
+    assert text.count("Likely bug:") == 1, text.count("Likely bug:")

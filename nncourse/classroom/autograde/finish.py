@@ -8,6 +8,8 @@ gradebook, and the record is written last.
 
 from __future__ import annotations
 
+import time
+
 from nncourse.atomic import write_json
 from nncourse.classroom import gradebook
 from nncourse.classroom.autograde import statuses
@@ -22,6 +24,7 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
     notebook = course.notebook(lesson)
     cells = course.exercise_cells(lesson)
     digest = submission_hash(sub, notebook)
+    start = time.perf_counter()
     result = grade_all(sub, notebook, [c.exercise for c in cells],
                        lesson_number(lesson), course.repo / "solutions")
     by_id = {e["id"]: e for e in result.get("exercises", [])}
@@ -40,6 +43,8 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
         "reason": reason, "problems": [list(p) for p in problems],
         "nnlib": result, "cells": points, "in_gradebook": found == len(cells),
         "score": sum(points.values()), "max_score": sum(c.points for c in cells),
+        "seconds": {"notebook": nb_result.get("nbgrader_seconds"),
+                    "nnlib": round(time.perf_counter() - start, 2)},
     }
     write_json(course.record_dir(lesson) / f"{student}.json", record)
     return record

@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from nncourse.classroom.autograde import budget
+from nncourse.classroom.autograde import budget, kernel
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
@@ -36,7 +36,7 @@ from nncourse.classroom.nbgrader_batches import BATCH_DIED, run_batches
 from nncourse.classroom.records import read_record
 from nncourse.grader.workers import SCRATCH_PREFIX as WORKER_PREFIX
 from nncourse.handin import submission_hash
-from nncourse.isolation import scratch
+from nncourse.isolation import rights, scratch
 
 BATCH_MODULE = "nncourse.classroom.autograde.batch"  # nbgrader, then ``finish``, per student
 SCRATCH_PREFIX = "nncourse-autograde-"
@@ -85,6 +85,10 @@ def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
                                        module=BATCH_MODULE))
         return results
     finally:
+        kernel_uids = {rights.own_uid(int(p.name.split("-")[1])) for p in base.glob(
+            kernel.SCRATCH_PREFIX + "*") if p.name.split("-")[1].isdigit()}
+        if rights.level() != "scratch-only":  # kernels had uids of their own
+            scratch.remove_owned(kernel_uids)  # what they left in /tmp goes too
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -159,7 +163,11 @@ def run(args: argparse.Namespace) -> int:
     for student, record in sorted(records.items()):
         verdicts = " ".join(f"{e['id']}={e['status']}" for e in record["nnlib"]["exercises"])
         note = "" if record["notebook"] == "ok" else f"  [{record['notebook']}: {record['reason']}]"
-        print(f"{student:<20} {record['score']:g}/{record['max_score']:g}  {verdicts}{note}")
+        took = record.get("seconds") or {}
+        timing = f"  ({took.get('notebook') or 0:.1f} s notebook, {took.get('nnlib') or 0:.1f} s " \
+            "nnlib)" if took else ""
+        print(f"{student:<20} {record['score']:g}/{record['max_score']:g}  {verdicts}{note}"
+              f"{timing}")
     print(f"{lesson}: graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s"
           " (unchanged submissions skipped; --force grades them again)")
     missing = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, args.student)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import html
+import re
 import shutil
 import sys
 import zipfile
@@ -99,11 +100,23 @@ def generate(course: Course, lesson: str, pattern: str = "*") -> tuple[list[str]
                             f"{results[student].get('error', '')[-300:]}")
         else:
             add_status_banner(course, lesson, student, folder)
+            hide_scratch_paths(folder)
             done.append(student)
     return done, problems
 
 
 BANNER = "<div id='nncourse-status'"
+# The kernel's scratch folder, as tracebacks in the notebook's outputs show it.
+SCRATCH_PATH = re.compile(r"/[^\s\"'<>]*?nncourse-autograde-[^/\s\"'<>]*/kernel-[^/\s\"'<>]*/")
+
+
+def hide_scratch_paths(folder: Path) -> None:
+    """Show paths in the kernel's scratch copy as the student's own (``nnlib/...``)."""
+    for page in folder.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        clean = SCRATCH_PATH.sub("", text)
+        if clean != text:
+            page.write_text(clean, encoding="utf-8")
 
 
 def add_status_banner(course: Course, lesson: str, student: str, folder: Path) -> None:
