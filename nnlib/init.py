@@ -6,10 +6,11 @@ is the other choice). Randomness always comes from an explicit ``rng``
 
 For a weight matrix of shape ``(fan_in, fan_out)`` (a ``Linear`` layer's ``W`` is
 ``(D, M)``), the two scaled initialisers keep the variance of the signal roughly constant
-from layer to layer:
+from layer to layer (lesson 07 derives their variances):
 
-- Xavier/Glorot (tanh, sigmoid): the variance is the harmonic mean of ``1/fan_in`` and ``1/fan_out``
-- He/Kaiming (ReLU): ``std = sqrt(2 / fan_in)``
+- Xavier/Glorot (tanh, sigmoid): a compromise between a constant variance forwards and
+  backwards, the harmonic mean of the variances the two ask for
+- He/Kaiming (ReLU): a constant variance forwards through ``Linear`` + ReLU layers
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ def xavier_normal(shape: tuple[int, int], rng: np.random.Generator,
 
 def he_normal(shape: tuple[int, int], rng: np.random.Generator,
               dtype=np.float64) -> np.ndarray:
-    """He/Kaiming normal for ReLU layers: ``w ~ Normal(0, 2 / fan_in)``.
+    """He/Kaiming normal for ReLU layers: zero mean, the variance (a function of ``fan_in``)
+    that keeps the variance of the pre-activations constant from one ReLU layer to the next.
 
     Args:
         shape: ``(fan_in, fan_out)``, e.g. ``(D, M)`` for a ``Linear`` weight.

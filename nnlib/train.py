@@ -86,9 +86,9 @@ def train_epoch(model, loss_fn, optimizer, X, y, batch_size: int, *, rng) -> flo
     optimizer's ``zero_grad``, the loss's backward (dL/dpred), the model's backward with
     that gradient, and the optimizer's ``step``.
 
-    The returned value is the mean of the batch losses weighted by batch size,
-    ``sum_b B_b * loss_b / N``: since each batch loss is a mean over its B_b examples,
-    this is the mean over all N examples, even when the last batch is smaller.
+    The returned value is the epoch's loss: the mean over all N examples of their
+    losses, each as measured in the step that used it, also when the last batch is
+    smaller than B. (The loss's forward gives the mean over one batch only.)
 
     Args:
         model: a ``Module``: ``forward(Xb) -> pred`` and ``backward(dpred)``.
