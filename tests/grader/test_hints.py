@@ -27,9 +27,13 @@ def test_every_graded_exercise_has_two_or_three_hints_and_nothing_else_has_any()
 
 
 def test_no_hint_shows_a_solution_expression():
-    """The answer-leak lookup of the release, run over every hint (token shape, renamings)."""
+    """The answer-leak lookup of the release, run over every hint (token shape, renamings),
+    the ladders and the sentences that address a diagnosed bug alike."""
+    from nncourse.grader.checks.diagnose import HINTS
+
     texts = {f"hint {i + 1} of {ex}": h for ex, ladder in hints.LADDERS.items()
              for i, h in enumerate(ladder)}
+    texts.update({f"the hint of bug {code}": text for code, text in HINTS.items()})
     leaks = find_leaks(reference_expressions(ROOT / "solutions" / "nnlib"), texts)
     assert not leaks, "\n".join(f"{leak.exercise}: {leak.expression!r} in {leak.where}"
                                 for leak in leaks)

@@ -13,7 +13,7 @@ import numpy as np
 
 HINTS = {
     "transposed": "the result is transposed: check the order and the .T of the matrix "
-                  "product (for x of shape (N, D), dW = x.T @ dout has shape (D, M))",
+                  "product (for x of shape (N, D) and dout of shape (N, M), dW has shape (D, M))",
     "batch_scale": "the result is off by a factor of N (the batch size, or the number of "
                    "entries averaged): a missing or doubled division by N (mean versus sum)",
     "sign": "the result has the wrong sign (a - b instead of b - a, or a missing minus)",
@@ -25,17 +25,17 @@ HINTS = {
     "rows_not_entries": "the result is M times the expected one for predictions of shape "
                         "(N, M): the mean runs over all N*M entries (pred.size), not only "
                         "over the N rows",
-    "bias_not_summed": "the bias gradient is not summed over the batch: db = dout.sum(axis=0), "
-                       "shape (M,)",
+    "bias_not_summed": "the bias gradient is not summed over the batch: every row of dout "
+                       "adds to db, of shape (M,)",
     "no_upstream": "the upstream gradient (dout, or dloss for a loss) is not multiplied "
                    "in (chain rule: dx = dout * local derivative)",
-    "onehot_not_subtracted": "the one-hot target is not subtracted: dz = dloss * "
-                             "(softmax(z) - onehot(y)) / N",
+    "onehot_not_subtracted": "the one-hot target is not subtracted: the derivative of "
+                             "the cross-entropy with respect to z_c has a -1 at the true "
+                             "class c = y",
     "not_cached": "forward was called before backward but did not store what backward "
-                  "needs: keep the input in forward (self._x = x) for backward to use",
+                  "needs: keep the input (or output) in forward for backward to use",
     "chain_dropped": "each module's backward must receive the gradient returned by the "
-                     "module after it (dout = module.backward(dout)), and the last one "
-                     "returned is dx",
+                     "backward of the module after it, and the last one returned is dx",
     "unstable_tanh": "overflow or NaN at large inputs: exp(x) overflows above x = 709; use "
                      "np.tanh, or a form that never takes exp of a large positive number",
     "derivative_at_output": "the derivative is taken at the output instead of the input "
@@ -57,9 +57,10 @@ HINTS = {
                       "used twice must collect both contributions",
     "momentum_order": "the momentum update is in the wrong order: update the velocity "
                       "first, then the parameter with the new velocity",
-    "no_bias_correction": "Adam's first steps are too large or too small: divide m and v by "
-                          "(1 - beta**t) (bias correction)",
-    "lr_ignored": "the step ignores the learning rate: p.value -= lr * p.grad",
+    "no_bias_correction": "Adam's first steps are too large or too small: m and v start at 0, "
+                          "so early on they are biased towards 0; correct each by the "
+                          "factor you derived in lesson 05 (it depends on beta and t)",
+    "lr_ignored": "the step ignores the learning rate: every update must be scaled by lr",
     "state_between_steps": "the first step is right but a later one is not: check what "
                            "must carry over from one call of step to the next (the "
                            "velocities, or m and v, updated in place in the optimizer's "
@@ -92,8 +93,8 @@ HINTS = {
     "summed_losses": "the value is the sum of loss * batch size; divide it by the number "
                      "of examples",
     "zero_division": "a division by zero: look for a count or a norm that can be 0 (e.g. "
-                     "Adam's step count t, increased at the start of step before "
-                     "1 - beta**t; or two zero arrays in rel_error)",
+                     "Adam's step count t, which must be increased before the bias "
+                     "correction uses it; or two zero arrays in rel_error)",
     "wrong_axis": "normalised along the wrong axis: each row (one example) must sum to 1, "
                   "so reduce along the last axis (axis=-1, keepdims=True)",
     "bias_missing": "the result is x @ W without the bias: add b (broadcast over the rows)",
@@ -111,7 +112,7 @@ HINTS = {
                         "unless you pass keepdims=True",
     "matmul_shapes": "the inner sizes of a matrix product differ; print the .shape of both "
                      "operands (x of shape (N, D) @ W of shape (D, M) gives (N, M); in "
-                     "backward, dx = dout @ W.T has the shape of x)",
+                     "backward, dx must have the shape of x, (N, D))",
 }
 
 
