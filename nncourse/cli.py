@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
 # verb -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -47,8 +49,25 @@ def load(verb: str):
         raise  # a real missing dependency, not an absent verb
 
 
+def available(verb: str) -> bool:
+    """Whether this installation ships the module of ``verb`` (looked up, nothing imported).
+
+    A module of ``nncourse`` is looked for as a file beside this one, so that listing the
+    verbs imports none of their packages.
+    """
+    name = COMMANDS[verb][0]
+    if name.startswith("nncourse."):
+        path = Path(__file__).resolve().parent.joinpath(*name.split(".")[1:])
+        return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+    return importlib.util.find_spec(name) is not None
+
+
 def build_parser(verb: str | None) -> argparse.ArgumentParser:
-    """The argument parser; only the module of ``verb`` is imported (start-up stays fast)."""
+    """The argument parser; only the module of ``verb`` is imported (start-up stays fast).
+
+    Verbs this installation does not ship (the instructor's, in the student bundle) are
+    not listed.
+    """
     parser = argparse.ArgumentParser(
         prog="nncourse",
         description="Course tooling for nnlib: check, submit, release, grade.",
@@ -56,6 +75,8 @@ def build_parser(verb: str | None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (_, help_text) in COMMANDS.items():
+        if not available(name):
+            continue
         verb_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name == verb:
             module = load(name)
@@ -80,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nncourse`` console script."""
     argv = sys.argv[1:] if argv is None else argv
     verb = next((arg for arg in argv if not arg.startswith("-")), None)
+    if verb in COMMANDS and not available(verb):
+        return unavailable(verb)
     parser = build_parser(verb if verb in COMMANDS else None)
     args = parser.parse_args(argv)
     return int(args.run(args) or 0)

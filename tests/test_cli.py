@@ -14,6 +14,15 @@ def test_a_verb_missing_from_this_installation_is_refused_clearly(monkeypatch, c
     assert "nncourse grade: not available in this installation" in capsys.readouterr().err
 
 
+def test_the_help_lists_only_the_verbs_installed(monkeypatch):
+    """A student bundle has no instructor tooling: its help must not offer those verbs."""
+    monkeypatch.setitem(cli.COMMANDS, "grade", ("nncourse.not_in_the_bundle", "grade DIR"))
+    text = cli.build_parser(None).format_help()
+    verbs = [line.split()[0] for line in text.splitlines() if line.startswith("    ")
+             and not line.startswith("     ")]
+    assert "check" in verbs and "submit" in verbs and "grade" not in verbs
+
+
 def test_a_broken_dependency_is_not_mistaken_for_a_missing_verb(monkeypatch, tmp_path):
     (tmp_path / "broken_verb.py").write_text("import a_dependency_that_is_not_there\n")
     monkeypatch.syspath_prepend(str(tmp_path))

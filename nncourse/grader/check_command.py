@@ -30,11 +30,19 @@ from nncourse.grader.workers import prelaunch
 
 
 class ChecksFailed(AssertionError):
-    """Some checks failed; ``.result`` holds the full ``CheckResult``."""
+    """Some checks failed; ``.result`` holds the full ``CheckResult``.
+
+    In a notebook the table above says everything: IPython shows this error as one line
+    (``_render_traceback_``) instead of a traceback into the course's code, and the cell
+    still counts as failed (Run All stops, nbgrader's Validate reports it).
+    """
 
     def __init__(self, result: CheckResult):
         super().__init__(report_text.summary(result.report))
         self.result = result
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"ChecksFailed: {self} (the table above says what to fix)"]
 
 
 class CheckResult:

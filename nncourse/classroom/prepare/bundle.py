@@ -84,7 +84,8 @@ version = "{version}"
 description = "Your own numpy neural-network library, lesson by lesson."
 readme = "README.md"
 requires-python = ">=3.10"
-dependencies = ["numpy>=1.24", "matplotlib>=3.7", "jupyterlab>=4.2,<5", "tqdm>=4.60"]
+dependencies = ["numpy>=1.24", "matplotlib>=3.7", "jupyterlab>=4.2,<5", "tqdm>=4.60",
+                "ipywidgets>=8"]
 
 [project.optional-dependencies]
 exchange = ["nbgrader>=0.9.2"]
