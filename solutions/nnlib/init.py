@@ -103,8 +103,10 @@ def xavier_normal(shape: tuple[int, int], rng: np.random.Generator,
 
 def he_normal(shape: tuple[int, int], rng: np.random.Generator,
               dtype=np.float64) -> np.ndarray:
-    """He/Kaiming normal for ReLU layers: zero mean, the variance (a function of ``fan_in``)
-    that keeps the variance of the pre-activations constant from one ReLU layer to the next.
+    """He/Kaiming normal for ReLU layers: zero mean, a variance that is a function of fan_in.
+
+    The variance is the one that keeps the variance of the pre-activations constant from one
+    ReLU layer to the next.
 
     Args:
         shape: ``(fan_in, fan_out)``, e.g. ``(D, M)`` for a ``Linear`` weight.
