@@ -28,6 +28,7 @@ from pathlib import Path
 from nncourse.lessons import CourseError, lesson_name, lesson_number  # noqa: F401 - re-exported
 
 CONFIG_NAME = "nncourse.json"
+COURSE_HELP = "the course folder made by 'nncourse setup' (default: the current folder)"
 CHECK_CALL = re.compile(r"""nncourse\.check\(\s*["']([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)["']""")
 
 

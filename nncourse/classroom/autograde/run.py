@@ -31,7 +31,7 @@ from nncourse.classroom.autograde import budget, kernel
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
-from nncourse.classroom.course import Course, CourseError, lesson_number
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError, lesson_number
 from nncourse.classroom.nbgrader_batches import BATCH_DIED, run_batches
 from nncourse.classroom.records import read_record
 from nncourse.grader.workers import SCRATCH_PREFIX as WORKER_PREFIX
@@ -135,7 +135,7 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse autograde``."""
     parser.add_argument("lesson", help="lesson number or name")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
     parser.add_argument("--force", action="store_true",

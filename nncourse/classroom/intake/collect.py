@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError
 from nncourse.classroom.nbgrader_batches import run_batches
 from nncourse.handin import (
     NBGRADER_FILES,
@@ -115,7 +115,7 @@ def problem_table(problems: dict[str, list[str]]) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse collect``."""
     parser.add_argument("lesson", help="lesson number or name")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--zips", type=Path, default=None,
                         help="folder of one zip per student (LMS download) instead of the exchange")
     parser.add_argument("--id-pattern", default=r"(?P<student>[^_]+?)(?:_.*)?\.zip$",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nncourse.classroom import leaks
 from nncourse.classroom.autograde import budget
-from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError
 from nncourse.classroom.nbgrader_batches import run_batches
 
 
@@ -54,7 +54,7 @@ def withdraw(course: Course, lesson: str) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse assign``."""
     parser.add_argument("lesson", help="lesson number or name, e.g. 3 or lesson03")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--no-exchange", action="store_true",
                         help="only generate release/lessonNN (hand it out by LMS or git)")
 

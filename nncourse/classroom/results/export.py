@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 
 from nncourse.classroom import gradebook
-from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError
 from nncourse.classroom.records import read_records
 
 
@@ -123,7 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "username (default), idnumber or email")
     parser.add_argument("--image", default="nnlib-grader",
                         help="prairielearn: the grading image's name in info.json")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--lesson", action="append", default=None,
                         help="only this lesson (repeatable; default: every lesson assigned)")
     parser.add_argument("--all", action="store_true",

@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 from nncourse.classroom import leaks
-from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError
 from nncourse.classroom.nbgrader_batches import run_batches
 from nncourse.classroom.prepare.assign import course_secrets
 from nncourse.classroom.records import read_records, verdict_text
@@ -167,7 +167,7 @@ def release(course: Course, lesson: str, students: list[str], out: Path) -> tupl
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse feedback``."""
     parser.add_argument("lesson", help="lesson number or name")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
     parser.add_argument("--release", action="store_true",
                         help="hand the pages back: the exchange, or files for the LMS")

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from nncourse.classroom.autograde.grading import GRADER_ERROR, STATUSES
-from nncourse.classroom.course import Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError
 from nncourse.classroom.records import read_records
 
 # Submission statuses whose exercise rows say nothing about the student's exercises.
@@ -114,7 +114,7 @@ def plot(summary: dict, path: Path) -> Path:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse report``."""
     parser.add_argument("lesson", help="lesson number or name")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course folder")
+    parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="PNG to write (default: COURSE/nncourse/reports/lessonNN.png)")
 
