@@ -1,73 +1,44 @@
-"""Does the README's first command open the course: JupyterLab serves the first lesson?"""
+"""Does the README's first command open the course: JupyterLab rooted at the course folder,
+lesson 00 open, ``lessons/`` and ``nnlib/`` both reachable?
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+The server runs in the repository with the README's exact ``jupyter lab`` arguments (parsed
+from the README); only headless settings (port, token, no browser) are added.
+"""
 
-ROOT = Path(__file__).resolve().parents[1]
+from jupyterlab_server import OLD_ARGUMENTS, ROOT, Lab, readme_lab_arguments
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.read()
-
-
-def readme_lab_arguments():
-    """The arguments of ``jupyter lab`` in the README's first command."""
-    readme = (ROOT / "README.md").read_text()
-    line = next(ln for ln in readme.splitlines() if "bin/jupyter lab" in ln)
-    return line.split("bin/jupyter lab", 1)[1].split()
-
-
-def test_the_readme_opens_a_lesson_that_exists_and_works_as_root():
+def test_the_readme_opens_a_lesson_that_exists_at_the_course_root_and_works_as_root():
     args = readme_lab_arguments()
     notebooks = [a for a in args if a.endswith(".ipynb")]
     assert notebooks and all((ROOT / nb).is_file() for nb in notebooks)
     assert "--allow-root" in args  # machines and containers where the user is root
+    assert "--ServerApp.root_dir=." in args  # the file browser shows lessons/ and nnlib/
 
 
-def test_jupyterlab_serves_the_welcome_lesson(tmp_path):
-    port = free_port()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={ROOT}", *readme_lab_arguments()],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+def test_jupyterlab_serves_the_welcome_lesson_and_the_library(tmp_path):
+    lab = Lab(ROOT, readme_lab_arguments(), tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = get(f"{base}/api/status")
-                break
-            except OSError:
-                assert server.poll() is None, "jupyter lab exited before it served"
-                assert time.monotonic() < deadline, "jupyter lab did not answer within 60 s"
-                time.sleep(0.5)
-        assert status == 200
-        status, page = get(f"{base}/lab")
+        status, page = lab.get("/lab")
         assert status == 200 and b"JupyterLab" in page
-        status, body = get(f"{base}/api/contents/lessons/00_welcome.ipynb")
-        notebook = json.loads(body)
+        status, notebook = lab.contents("lessons/00_welcome.ipynb")
         assert status == 200 and notebook["type"] == "notebook"
         assert any("nncourse" in cell["source"] for cell in notebook["content"]["cells"])
+        status, module = lab.contents("nnlib/data.py")
+        assert status == 200 and "def one_hot" in module["content"]
+        status, top = lab.contents("")
+        assert {"lessons", "nnlib"} <= {item["name"] for item in top["content"]}
+        assert lab.opened_url().split("?")[0].endswith("/lab/tree/lessons/00_welcome.ipynb")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        lab.stop()
+
+
+def test_the_old_command_rooted_jupyterlab_at_lessons_where_nnlib_is_out_of_reach(tmp_path):
+    """The arguments before the fix: this test shows the check above would have failed."""
+    lab = Lab(ROOT, OLD_ARGUMENTS, tmp_path)
+    try:
+        assert lab.contents("nnlib/data.py")[0] == 404
+        assert lab.contents("00_welcome.ipynb")[0] == 200  # the root was lessons/
+        assert lab.opened_url().split("?")[0].endswith("/lab/tree/00_welcome.ipynb")
+    finally:
+        lab.stop()

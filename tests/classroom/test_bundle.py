@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -40,6 +41,12 @@ def solution_only_lines() -> set[str]:
     return {line for line in inside - outside if len(line) >= 20}
 
 
+def lab_arguments(readme: str) -> list[str]:
+    """The arguments of the first ``bin/jupyter lab`` command of a README."""
+    line = next(ln for ln in readme.splitlines() if "bin/jupyter lab" in ln)
+    return shlex.split(line.split("bin/jupyter lab", 1)[1])
+
+
 def test_bundle_holds_what_students_need(bundle):
     """README, pyproject, stubs, lessons 00-01 only, public grader with expected values?"""
     files = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*")
@@ -56,6 +63,9 @@ def test_bundle_holds_what_students_need(bundle):
         assert not any(f.startswith(forbidden) for f in files), forbidden
     readme = (bundle / "README.md").read_text()
     assert "pip install -e ." in readme and "jupyter lab" in readme
+    # the same start command as the instructor README's (tests/test_jupyterlab.py runs it):
+    # JupyterLab rooted at the course folder, so nnlib/ is in the file browser
+    assert lab_arguments(readme) == lab_arguments((ROOT / "README.md").read_text())
     assert "nncourse check" in readme and "nncourse submit" in readme
 
 

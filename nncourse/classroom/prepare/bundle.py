@@ -42,14 +42,17 @@ backpropagation, optimizers, a training loop - and train a digit classifier with
 
 ## Two commands
 
-Install (Python 3.10 or newer), then open the lessons in JupyterLab:
+Install (Python 3.10 or newer), then open the course in JupyterLab (run both in this
+folder):
 
 ```bash
 python3 -m venv .venv && .venv/bin/pip install -e .
-.venv/bin/jupyter lab lessons/
+.venv/bin/jupyter lab --allow-root --ServerApp.root_dir=. lessons/00_welcome.ipynb
 ```
 
-(Working as root, in a container for example? Add `--allow-root` to the second command.)
+JupyterLab opens at this folder with lesson 00 open: its file browser shows `lessons/`
+and `nnlib/`, where you write your code. (`--allow-root` changes nothing for a normal
+user; it lets JupyterLab start where you are root, in a container for example.)
 
 Linux and macOS work as they are. On Windows, work inside WSL (the Windows Subsystem for
 Linux): the checks run your code in separate, limited processes, which need a Unix.
