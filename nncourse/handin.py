@@ -75,6 +75,33 @@ def nnlib_problem(folder: Path) -> str | None:
     return None
 
 
+def cell_id(cell: dict) -> str:
+    """The nbgrader grade_id of a notebook cell ("" for ordinary cells)."""
+    meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
+    nbgrader = meta.get("nbgrader", {})
+    return str(nbgrader.get("grade_id", "")) if isinstance(nbgrader, dict) else ""
+
+
+def locked_cells(nb: dict) -> dict[str, str]:
+    """grade_id -> source of a released notebook's locked cells (checks, not answers).
+
+    These are the cells a student must leave as they were handed out.
+    """
+    found = {}
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("locked") and not meta.get("solution") and cell_id(cell):
+            found[cell_id(cell)] = "".join(cell.get("source", ""))
+    return found
+
+
+def edited_cells(submitted: dict, released: dict[str, str]) -> list[str]:
+    """grade_ids of ``released`` locked cells that ``submitted`` changed or removed."""
+    theirs = {cell_id(c): "".join(c.get("source", "")) for c in submitted.get("cells", [])
+              if isinstance(c, dict) and cell_id(c)}
+    return [grade_id for grade_id, source in released.items() if theirs.get(grade_id) != source]
+
+
 def expected_files(folder: Path, notebook: str) -> list[str]:
     """The expected files present in a submission folder (symlinks skipped), sorted."""
     found = []

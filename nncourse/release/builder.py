@@ -88,9 +88,28 @@ def make_public_expected(root: Path) -> Files:
     return build_public_expected(root)
 
 
+def make_locked_cells(root: Path) -> Files:
+    """Per released lesson, its locked cells (``NN_name.json``: grade_id -> source).
+
+    ``nncourse submit`` compares a student's notebook with them (edited checks).
+    """
+    import json
+
+    from nncourse.handin import locked_cells
+
+    files: Files = {}
+    for rel, data in make_student_lessons(root).items():
+        if rel.endswith(".ipynb"):
+            cells = locked_cells(json.loads(data.decode("utf-8")))
+            text = json.dumps(cells, indent=1, sort_keys=True) + "\n"
+            files[rel[: -len(".ipynb")] + ".json"] = text.encode("utf-8")
+    return files
+
+
 PRODUCTS = [
     Product("student package", "nnlib", make_student_package),
     Product("student lessons", "lessons", make_student_lessons),
+    Product("released locked cells", "nncourse/grader/released", make_locked_cells),
     Product("public expected values", "nncourse/grader/public", make_public_expected),
 ]
 

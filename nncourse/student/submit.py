@@ -6,6 +6,16 @@ writes ``submit/lessonNN.zip`` (``STUDENT_lessonNN.zip`` with ``--student``) hol
 ``--exchange`` hands the same files in through nbgrader's exchange (a shared machine or
 JupyterHub; needs nbgrader installed). Nothing is sent when something is missing: the
 message says what and where.
+
+Before packing, ``submit`` protects the student from handing in something broken:
+
+- it **refuses** (exit 2, nothing written) an ``nnlib`` that does not compile or does not
+  import, naming the file and line;
+- it runs the lesson's public checks in a worker and prints their table;
+- it **warns** about graded cells edited or deleted (compared with the released lesson:
+  ``nncourse/grader/released/``), exercises still unimplemented, and a notebook never run.
+
+``--force`` hands in anyway. What was found goes into ``nncourse-submit.json`` in the zip.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from nncourse.handin import SubmissionError, is_expected
+from nncourse.handin import SubmissionError, edited_cells, is_expected, nnlib_problem
 from nncourse.lessons import CourseError, lesson_name, lesson_number
 
 
@@ -99,12 +109,17 @@ def gather(workspace: Path, lesson: str) -> dict[str, Path]:
     return files
 
 
-def write_zip(files: dict[str, Path], out: Path) -> None:
-    """The hand-in zip."""
+MANIFEST = "nncourse-submit.json"
+
+
+def write_zip(files: dict[str, Path], out: Path, manifest: dict | None = None) -> None:
+    """The hand-in zip (with what ``submit`` found, when given, as ``MANIFEST``)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for rel, path in sorted(files.items()):
             archive.write(path, rel)
+        if manifest is not None:
+            archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def submit_exchange(files: dict[str, Path], lesson: str, course_id: str,
@@ -133,6 +148,62 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", action="store_true",
                         help="hand in through nbgrader's exchange instead of a zip")
     parser.add_argument("--course-id", default="nnlib", help="nbgrader course id (--exchange)")
+    parser.add_argument("--force", action="store_true",
+                        help="hand in even an nnlib that does not compile or import")
+
+
+RELEASED = Path(__file__).resolve().parents[1] / "grader" / "released"
+
+
+def notebook_warnings(notebook: Path) -> list[str]:
+    """Edited or deleted graded cells (against the release), and a notebook never run."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    found = []
+    released = RELEASED / f"{notebook.stem}.json"
+    if released.is_file():
+        edited = edited_cells(nb, json.loads(released.read_text()))
+        if edited:
+            found.append(f"graded cells edited or deleted: {', '.join(edited)} (the "
+                         "autograder restores them and marks the hand-in 'tampered')")
+    code = [c for c in nb["cells"] if c.get("cell_type") == "code"]
+    if code and not any(c.get("execution_count") for c in code):
+        found.append(f"{notebook.name} was never run (no cell has an output): run it and "
+                     "save it, so that your plots and answers are in it")
+    return found
+
+
+def public_checks(parent: Path, lesson: str) -> dict | None:
+    """The lesson's public checks on the student's ``nnlib``, in workers (None: none here)."""
+    from nncourse.grader.api import grade_package
+    from nncourse.grader.registry import EXERCISES
+
+    if not any(e.lesson == lesson_number(lesson) for e in EXERCISES.values()):
+        return None
+    return grade_package(parent, lesson=lesson_number(lesson), hidden=False, stored_only=True)
+
+
+def protect(files: dict[str, Path], workspace: Path, lesson: str) -> tuple[list, list, dict]:
+    """What stops a hand-in (refusals), what is worth a word (warnings), and the checks."""
+    from nncourse.grader import report_text
+
+    parent = package_parent(workspace)
+    problem = nnlib_problem(parent)
+    if problem:
+        return [f"your nnlib does not compile: {problem}"], [], {}
+    report = public_checks(parent, lesson)
+    refusals, warnings = [], notebook_warnings(next(iter(files.values())))
+    if report:
+        print(report_text.as_text(report, verbose=False))
+        rows = report["exercises"]
+        if rows and all((r.get("message") or "").startswith("importing nnlib failed")
+                        for r in rows):
+            refusals.append("your nnlib does not import: "
+                            + report_text.message(rows[0]).splitlines()[-1])
+        todo = [r["id"] for r in rows if r["status"] == "not_implemented"]
+        if todo and not refusals:
+            warnings.append(f"exercises not implemented yet: {', '.join(todo)}")
+    checks = {r["id"]: r["status"] for r in (report or {}).get("exercises", [])}
+    return refusals, warnings, checks
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,9 +212,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         lesson = lesson_name(args.lesson)
         files = gather(workspace, lesson)
+        refusals, warnings, checks = protect(files, workspace, lesson)
     except (SubmissionError, CourseError) as error:
         print(f"nncourse submit: nothing submitted: {error}", file=sys.stderr)
         return 2
+    for line in refusals + warnings:
+        print(f"nncourse submit: {'refused' if line in refusals else 'warning'}: {line}",
+              file=sys.stderr)
+    if refusals and not args.force:
+        print("nncourse submit: nothing submitted (fix it, or --force to hand in anyway)",
+              file=sys.stderr)
+        return 2
+    manifest = {"lesson": lesson, "forced": bool(refusals), "refusals": refusals,
+                "warnings": warnings, "public_checks": checks}
     count = len(files) - 1
     if args.exchange:
         status = submit_exchange(files, lesson, args.course_id, workspace)
@@ -153,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         return status
     name = f"{args.student}_{lesson}.zip" if args.student else f"{lesson}.zip"
     out = args.output or workspace / "submit" / name
-    write_zip(files, out)
+    write_zip(files, out, manifest)
     print(f"{lesson}: wrote {out} ({next(iter(files))} and {count} nnlib file(s)); upload "
           "it where your instructor asked")
     return 0

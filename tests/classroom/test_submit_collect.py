@@ -18,6 +18,7 @@ from common import ROOT
 
 from nncourse.cli import main
 from nncourse.handin import SubmissionError, read_zip
+from nncourse.student.submit import MANIFEST
 
 NOTEBOOK = "02_loss.ipynb"
 
@@ -39,8 +40,51 @@ def test_submit_packs_the_notebook_and_the_whole_nnlib(workspace, capsys):
     names = set(zipfile.ZipFile(out).namelist())
     wanted = {NOTEBOOK} | {"nnlib/" + p.relative_to(workspace / "nnlib").as_posix()
                            for p in (workspace / "nnlib").rglob("*.py")}
-    assert names == wanted
+    assert names == wanted | {MANIFEST}
     assert read_zip(out, NOTEBOOK).keys() == wanted  # collect takes all of it back
+
+
+def manifest_of(path: Path) -> dict:
+    return json.loads(zipfile.ZipFile(path).read(MANIFEST))
+
+
+def test_submit_warns_and_records_what_is_worth_a_word(workspace, capsys):
+    """Stubs, an edited check cell, a notebook never run: handed in, each said and kept."""
+    path = workspace / "lessons" / NOTEBOOK
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"]
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == "mse-forward")
+    cell["source"] = "print('passed')"
+    path.write_text(json.dumps(nb))
+    assert main(["submit", "2", "--dir", str(workspace)]) == 0
+    captured = capsys.readouterr()
+    assert "TODO  mse.forward" in captured.out  # the public checks' table
+    for words in ("graded cells edited or deleted: mse-forward",
+                  "exercises not implemented yet: mse.forward", f"{NOTEBOOK} was never run"):
+        assert f"warning: {words}" in captured.err
+    manifest = manifest_of(workspace / "submit" / "lesson02.zip")
+    assert manifest["forced"] is False and len(manifest["warnings"]) == 3
+    assert manifest["public_checks"]["mse.forward"] == "not_implemented"
+
+
+@pytest.mark.parametrize("breakage, words", [
+    ("syntax", "your nnlib does not compile: nnlib/losses.py line"),
+    ("import", "your nnlib does not import: ModuleNotFoundError"),
+])
+def test_submit_refuses_an_nnlib_that_does_not_import(workspace, capsys, breakage, words):
+    """Refused with the file and line, nothing written; --force hands it in all the same."""
+    if breakage == "syntax":
+        losses = workspace / "nnlib" / "losses.py"
+        losses.write_text(losses.read_text() + "\ndef oops(:\n")
+    else:
+        init = workspace / "nnlib" / "__init__.py"
+        init.write_text("import a_module_nobody_has\n" + init.read_text())
+    assert main(["submit", "2", "--dir", str(workspace)]) == 2
+    err = capsys.readouterr().err
+    assert f"refused: {words}" in err and "nothing submitted" in err
+    assert not (workspace / "submit").exists()
+    assert main(["submit", "2", "--dir", str(workspace), "--force"]) == 0
+    assert manifest_of(workspace / "submit" / "lesson02.zip")["forced"] is True
 
 
 @pytest.mark.parametrize("breakage, message", [

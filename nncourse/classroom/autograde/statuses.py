@@ -15,7 +15,7 @@ from pathlib import Path
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.nbgrader_batches import BATCH_DIED
 from nncourse.grader.registry import is_byhand
-from nncourse.handin import nnlib_problem, notebook_problem
+from nncourse.handin import edited_cells, locked_cells, nnlib_problem, notebook_problem
 
 ORDER = (GRADER_ERROR, "nnlib missing", "nnlib does not import", "notebook missing",
          "notebook unreadable", "failed to run", "timed out", "tampered", "ok")
@@ -78,23 +78,7 @@ def tampered_cells(submitted: dict, release: Path) -> list[str]:
         released = json.loads(release.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []  # no release to compare with: nothing to say
-    theirs = {cell_id(c): "".join(c.get("source", "")) for c in submitted["cells"]
-              if isinstance(c, dict) and cell_id(c)}
-    changed = []
-    for cell in released.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("locked") or meta.get("solution") or not cell_id(cell):
-            continue
-        if theirs.get(cell_id(cell)) != "".join(cell.get("source", "")):
-            changed.append(cell_id(cell))
-    return changed
-
-
-def cell_id(cell: dict) -> str:
-    """The nbgrader grade_id of a cell ("" for ordinary cells)."""
-    meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
-    nbgrader = meta.get("nbgrader", {})
-    return str(nbgrader.get("grade_id", "")) if isinstance(nbgrader, dict) else ""
+    return edited_cells(submitted, locked_cells(released))
 
 
 def failure_reason(result: dict) -> str:
