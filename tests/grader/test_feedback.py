@@ -118,6 +118,10 @@ CASES = [
          "    std = np.sqrt(2.0 / fan_in)\n    return normal((fan_in, fan_out), std, rng, dtype)",
          "    std = np.sqrt(2.0 / fan_in)\n    return rng.uniform(-std, std, (fan_in, fan_out))"),
      "failed", None, "dtype=np.float32) did not return float32"),
+    (bug("early stopping never records best_epoch", "train.early_stopping", T,
+         "            self.best_epoch = self.epoch\n", ""),
+     "failed", None, "after step 1 best_epoch is never set, expected 0 (the 0-based index "
+     "of the step that gave best"),
     (bug("one_hot with integer entries", "data.one_hot", D,
          "    Y = np.zeros((len(y), num_classes))",
          "    Y = np.zeros((len(y), num_classes), dtype=int)"),

@@ -51,7 +51,7 @@ class Minibatches(Check):
             shuffle = call.args["shuffle"]
             what = f"minibatches(X, y, batch_size={b}, shuffle={shuffle}) with N = {n}"
             no_mutation(result, ["X", "y"], "minibatches")
-            ids = np.asarray(result["x_ids"])
+            ids = np.asarray(result["x_ids"]).reshape(-1)  # any shape the batches had
             sizes = [int(s) for s in result["sizes"]]
             expected = [b] * (n // b) + ([n % b] if n % b else [])
             if len(sizes) >= n + 2:  # the probe stops reading after n + 2 batches
@@ -192,7 +192,8 @@ class EarlyStoppingCheck(Check):
             (3, 0.01, noisy.tolist()),
         ]
         return [Call("early_stopping", {"patience": p, "min_delta": md},
-                     {"losses": np.array(seq)}, want=("stop",)) for p, md, seq in sequences]
+                     {"losses": np.array(seq)}, want=("stop", "best", "best_epoch", "epoch"))
+                for p, md, seq in sequences]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -217,6 +218,24 @@ class EarlyStoppingCheck(Check):
                             expected[k] and not stop[k] and stop[k + 1:k + 2] == [True])
                     code = "patience_off_by_one" if late else None
                 raise Failure(text + "\n" + EARLY_STOPPING_RULE, code)
+            for key, meaning in ATTRIBUTES.items():
+                if key not in want[i]:
+                    continue  # stored values of an older release: the answers must do
+                have, due = result[key].tolist(), want[i][key].tolist()
+                if not np.allclose(have, due, equal_nan=True):
+                    k = next(j for j, (a, b) in enumerate(zip(have, due, strict=False))
+                             if not np.isclose(a, b, equal_nan=True))
+                    shown = "never set" if key != "best" and have[k] in (-1, -2) else have[k]
+                    raise Failure(f"EarlyStopping(patience={call.args['patience']}, "
+                                  f"min_delta={call.args['min_delta']}): after step {k + 1} "
+                                  f"{key} is {shown}, expected {due[k]} ({meaning}); the "
+                                  "stop answers were right")
+
+
+# The attributes of EarlyStopping that ``fit`` relies on, read after every step.
+ATTRIBUTES = {"best": "the lowest loss so far", "best_epoch": "the 0-based index of the step "
+              "that gave best (fit restores the weights of that epoch)",
+              "epoch": "how many times step was called"}
 
 
 MINIBATCHES = Minibatches()

@@ -251,8 +251,15 @@ def early_stopping(args, a):
     """``EarlyStopping(patience, min_delta).step(loss)`` for each loss of a sequence."""
     cls = attribute("train.EarlyStopping")
     stopper = cls(args["patience"], args["min_delta"])
-    answers = [bool(stopper.step(float(v))) for v in a["losses"]]
-    return {"stop": np.array(answers, dtype=bool)}
+    answers, best, best_epoch, epoch = [], [], [], []
+    for value in a["losses"]:
+        answers.append(bool(stopper.step(float(value))))
+        best.append(float(getattr(stopper, "best", np.nan)))  # documented attributes,
+        where = getattr(stopper, "best_epoch", None)  # read back after every step
+        best_epoch.append(-1 if where is None else int(where))
+        epoch.append(int(getattr(stopper, "epoch", -2)))
+    return {"stop": np.array(answers, dtype=bool), "best": np.array(best),
+            "best_epoch": np.array(best_epoch), "epoch": np.array(epoch)}
 
 
 @probe
