@@ -188,14 +188,19 @@ class LossBackward(Check):
 
 
 class Softmax(Check):
-    """``softmax(z)`` and ``log_softmax(z)`` against the reference, stable at +-1000."""
+    """``softmax(z)`` and ``log_softmax(z)`` against the reference, stable at +-1000.
+
+    A variant with ``k`` gives logits of shape (k, n, c): the contract is "along the last
+    axis" for any shape (..., C), so ``axis=1`` written for (N, C) fails there.
+    """
 
     public = [{"seed": 7, "n": 3, "c": 4}]
 
     def plan(self, variant):
         """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
-        z = rng.standard_normal((variant["n"], variant["c"])) * 2.0
+        shape = (variant["n"], variant["c"])
+        z = rng.standard_normal((variant["k"], *shape) if variant.get("k") else shape) * 2.0
         extreme = np.array([[1000.0, -1000.0, 999.0, 0.0], [-1000.0, -1001.0, -999.5, -1000.0]])
         return [Call("call", {"function": f"losses.{fn}", "inputs": ["z"]}, {"z": zz},
                      want=("out",)) for fn in ("softmax", "log_softmax") for zz in (z, extreme)]
@@ -218,13 +223,17 @@ class Softmax(Check):
                                                            else ""), variant, rtol=1e-7,
                         atol=1e-12, inputs=[("z", z)],
                         diagnosis="unstable_softmax" if extreme else None,
-                        candidates={"wrong_axis": along_first_axis(z, fn)})
+                        candidates={"wrong_axis": along_wrong_axis(z, fn)})
 
 
-def along_first_axis(z, fn):
-    """``softmax`` or ``log_softmax`` of ``z`` normalised along axis 0 (a known bug)."""
-    shifted = z - z.max(axis=0, keepdims=True)
-    log = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+def along_wrong_axis(z, fn):
+    """``softmax`` or ``log_softmax`` of ``z`` along a wrong axis (a known bug).
+
+    Axis 0 for a matrix; axis 1 (written for (N, C)) for more dimensions.
+    """
+    axis = 0 if z.ndim == 2 else 1
+    shifted = z - z.max(axis=axis, keepdims=True)
+    log = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return log if fn == "log_softmax" else np.exp(log)
 
 

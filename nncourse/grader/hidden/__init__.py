@@ -15,7 +15,7 @@ HIDDEN: dict[str, list[dict]] = {
     "sequential.forward": [{"seed": 1006, "n": 8, "d": 5}],
     "mse.forward": [{"seed": 1007, "n": 13, "m": 4}],
     "bce_logits.forward": [{"seed": 1008, "n": 13, "m": 3}],
-    "softmax.forward": [{"seed": 1009, "n": 11, "c": 7}],
+    "softmax.forward": [{"seed": 1009, "n": 11, "c": 7}, {"seed": 1109, "k": 2, "n": 3, "c": 5}],
     "softmax_ce.forward": [{"seed": 1010, "n": 12, "m": 6}],
     "gradcheck.numerical_gradient": [{"seed": 1011, "n": 5, "d": 7}],
     "gradcheck.rel_error": [{"seed": 1012, "n": 6, "d": 5}],

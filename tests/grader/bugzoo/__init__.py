@@ -121,6 +121,11 @@ BUGS = [
         "s *= dloss / z.size", "s *= dloss", "batch_scale"),
     bug("softmax without the max shift", "softmax.forward", LO,
         "e = np.exp(z - z.max(axis=-1, keepdims=True))", "e = np.exp(z)", "unstable_softmax"),
+    bug("softmax along axis 1, right only for (N, C)", "softmax.forward", LO,
+        "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n    e /= e.sum(axis=-1, "
+        "keepdims=True)",
+        "    e = np.exp(z - z.max(axis=1, keepdims=True))\n    e /= e.sum(axis=1, keepdims=True)",
+        "wrong_axis"),
     bug("log_softmax shifts its input in place", "softmax.forward", LO,
         "    shifted = z - z.max(axis=-1, keepdims=True)\n",
         "    z -= z.max(axis=-1, keepdims=True)\n    shifted = z\n", "mutated_input"),
