@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nncourse.release.markers import find_regions
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
-BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION (\S+)\s*$")
-END = re.compile(r"^\s*### END SOLUTION\s*$")
 
 
 @dataclass(frozen=True)
@@ -75,16 +74,9 @@ class Outcome(Site):
 
 
 def regions_of(path: Path) -> list[Region]:
-    """The solution regions of one file, in order."""
-    found, open_ = [], None
-    for number, text in enumerate(path.read_text().splitlines(), 1):
-        begin = BEGIN.match(text)
-        if begin:
-            open_ = (number, begin.group(2), begin.group(1))
-        elif END.match(text) and open_:
-            found.append(Region(path.name, open_[1], open_[0], number, open_[2]))
-            open_ = None
-    return found
+    """The solution regions of one file, in order (found as ``nncourse release`` finds them)."""
+    return [Region(path.name, r.exercise, r.begin, r.end, r.indent)
+            for r in find_regions(path.read_text(), str(path))]
 
 
 def all_regions(package: Path) -> list[Region]:

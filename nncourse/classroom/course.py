@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,3 +143,18 @@ def exercise_cells(nb: dict) -> list[ExerciseCell]:
         if match:
             cells.append(ExerciseCell(match.group(1), meta["grade_id"], float(meta["points"])))
     return cells
+
+
+def open_lesson(args, verb: str) -> tuple[Course, str] | None:
+    """The course (``args.course``) and lesson (``args.lesson``) a verb works on.
+
+    None, after saying why on stderr as ``nncourse VERB: ...``, when either is not there;
+    the verb then exits with status 2.
+    """
+    try:
+        course = Course.load(args.course)
+        return course, course.lesson(args.lesson)
+    except CourseError as error:
+        print(f"nncourse {verb}: {error}", file=sys.stderr)
+        return None
+

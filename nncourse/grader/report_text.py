@@ -23,6 +23,30 @@ TIMEOUT_ADVICE = ("Look for a loop that never ends, a Python loop over many entr
                   "where numpy can do the whole array at once, or a print inside a loop.")
 
 
+IMPORTING = "importing nnlib"  # in every message of a worker whose nnlib did not import
+WHERE = re.compile(r'File "[^"]*?(nnlib/[^"]+)", line (\d+)')
+
+
+def import_failure(report: dict) -> str | None:
+    """The import error every exercise of ``report`` shares, if ``nnlib`` did not import.
+
+    As the student reads it (the worker's paths shown as ``nnlib/...``); None when the
+    package imported (a broken submodule costs only its own exercises).
+    """
+    messages = {r.get("message") or "" for r in report.get("exercises", [])}
+    if len(messages) == 1 and IMPORTING in next(iter(messages)):
+        return WORKER_PATH.sub("nnlib/", next(iter(messages)))
+    return None
+
+
+def import_summary(text: str) -> str:
+    """``nnlib/x.py line N: SyntaxError: ...``: where and what of an import failure."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    where = WHERE.findall(text)
+    place = f"{where[-1][0]} line {where[-1][1]}: " if where else ""
+    return place + (lines[-1] if lines else "unknown error")
+
+
 def message(row: dict, report: dict | None = None) -> str:
     """The message of one exercise as a student should read it.
 

@@ -77,6 +77,22 @@ def kill_token_holders(token: str, keep: int | None = None) -> None:
         time.sleep(0.01)
 
 
+def children(parent: int) -> list[int]:
+    """PIDs of the live processes whose parent is ``parent`` (from ``/proc``; none without)."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry))
+    return found
+
+
 def kill(pid: int, group: bool = False) -> None:
     """SIGKILL the process (or process group) ``pid``; gone already is fine."""
     try:

@@ -195,10 +195,9 @@ def protect(files: dict[str, Path], workspace: Path, lesson: str) -> tuple[list,
     if report:
         print(report_text.as_text(report, verbose=False))
         rows = report["exercises"]
-        if rows and all((r.get("message") or "").startswith("importing nnlib failed")
-                        for r in rows):
-            refusals.append("your nnlib does not import: "
-                            + report_text.message(rows[0]).splitlines()[-1])
+        failure = report_text.import_failure(report)
+        if failure:
+            refusals.append(f"your nnlib does not import: {report_text.import_summary(failure)}")
         todo = [r["id"] for r in rows if r["status"] == "not_implemented"]
         if todo and not refusals:
             warnings.append(f"exercises not implemented yet: {', '.join(todo)}")

@@ -69,7 +69,7 @@ def test_submit_warns_and_records_what_is_worth_a_word(workspace, capsys):
 
 @pytest.mark.parametrize("breakage, words", [
     ("syntax", "your nnlib does not compile: nnlib/losses.py line"),
-    ("import", "your nnlib does not import: ModuleNotFoundError"),
+    ("import", "your nnlib does not import: nnlib/__init__.py line 1: ModuleNotFoundError"),
 ])
 def test_submit_refuses_an_nnlib_that_does_not_import(workspace, capsys, breakage, words):
     """Refused with the file and line, nothing written; --force hands it in all the same."""

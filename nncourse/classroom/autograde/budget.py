@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from nncourse.isolation import processes
 
 MARGIN, SLACK = 3.0, 30.0
 FALLBACK = 600.0  # seconds, when no reference time was measured
@@ -56,19 +57,14 @@ def lesson_budget(private: Path, lesson: str) -> float:
 
 def kernel_children() -> list[int]:
     """PIDs of this process's children that are notebook kernels."""
-    me, found = str(os.getpid()), []
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
+    found = []
+    for pid in processes.children(os.getpid()):
         try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                parent = handle.read().rsplit(b")", 1)[1].split()[1].decode()
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read()
-        except (OSError, IndexError):
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if b"ipykernel" in handle.read():
+                    found.append(pid)
+        except OSError:
             continue
-        if parent == me and b"ipykernel" in command:
-            found.append(int(entry))
     return found
 
 
@@ -90,10 +86,7 @@ class Watch:
         """The budget ran out: stop the notebook by killing its kernel."""
         self.exceeded = True
         for pid in kernel_children():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            processes.kill(pid)
 
     def __exit__(self, *exc) -> None:
         if self.timer is not None:

@@ -31,7 +31,7 @@ from nncourse.classroom.autograde import budget, kernel
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
-from nncourse.classroom.course import COURSE_HELP, Course, CourseError, lesson_number
+from nncourse.classroom.course import COURSE_HELP, Course, CourseError, lesson_number, open_lesson
 from nncourse.classroom.nbgrader_batches import BATCH_DIED, run_batches
 from nncourse.classroom.records import read_record
 from nncourse.grader.workers import SCRATCH_PREFIX as WORKER_PREFIX
@@ -147,12 +147,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Autograde and print one line per submission graded."""
-    try:
-        course = Course.load(args.course)
-        lesson = course.lesson(args.lesson)
-    except CourseError as error:
-        print(f"nncourse autograde: {error}", file=sys.stderr)
+    opened = open_lesson(args, "autograde")
+    if opened is None:
         return 2
+    course, lesson = opened
     start = time.perf_counter()
     try:
         records = autograde(course, lesson, args.student, args.jobs, args.force,

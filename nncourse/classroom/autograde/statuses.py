@@ -9,18 +9,16 @@ a real 0.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.nbgrader_batches import BATCH_DIED
 from nncourse.grader.registry import is_byhand
+from nncourse.grader.report_text import import_failure, import_summary
 from nncourse.handin import edited_cells, locked_cells, nnlib_problem, notebook_problem
 
 ORDER = (GRADER_ERROR, "nnlib missing", "nnlib does not import", "notebook missing",
          "notebook unreadable", "failed to run", "timed out", "tampered", "ok")
-IMPORT_FAILED = "importing nnlib failed"
-WHERE = re.compile(r'File "[^"]*?(nnlib/[^"]+)", line (\d+)')
 TIMEOUT_LOG = "Timeout waiting for execute reply"
 
 
@@ -29,20 +27,11 @@ def nnlib_problems(submission: Path, result: dict) -> list[tuple[str, str]]:
     if not (submission / "nnlib" / "__init__.py").is_file():
         return [("nnlib missing", f"{nnlib_problem(submission)}, so no exercise could be "
                  "graded")]
-    rows = [r for r in result.get("exercises", []) if not is_byhand(r["id"])]
-    messages = [r.get("message") or "" for r in rows]
-    if rows and all(m.startswith(IMPORT_FAILED) for m in messages):
-        return [("nnlib does not import", import_error(messages[0]))]
+    failure = import_failure({"exercises": [r for r in result.get("exercises", [])
+                                            if not is_byhand(r["id"])]})
+    if failure:
+        return [("nnlib does not import", f"import nnlib fails at {import_summary(failure)}")]
     return []
-
-
-def import_error(message: str) -> str:
-    """``nnlib/x.py line N: SyntaxError: ...`` from a worker's import failure message."""
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    where = WHERE.findall(message)
-    last = lines[-1] if lines else "unknown error"
-    place = f"{where[-1][0]} line {where[-1][1]}: " if where else ""
-    return f"import nnlib fails at {place}{last}"
 
 
 def notebook_problems(submission: Path, notebook: str, release: Path,

@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-from nncourse.classroom.course import COURSE_HELP, Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, open_lesson
 from nncourse.classroom.nbgrader_batches import run_batches
 from nncourse.handin import (
     NBGRADER_FILES,
@@ -124,12 +124,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Collect one lesson's submissions."""
-    try:
-        course = Course.load(args.course)
-        lesson = course.lesson(args.lesson)
-    except CourseError as error:
-        print(f"nncourse collect: {error}", file=sys.stderr)
+    opened = open_lesson(args, "collect")
+    if opened is None:
         return 2
+    course, lesson = opened
     refused: list[str] = []
     if args.zips:
         done, refused = collect_zips(course, lesson, args.zips, args.id_pattern)

@@ -64,15 +64,6 @@ def is_hidden_failure(row: dict) -> bool:
     return (row.get("message") or "").startswith(HIDDEN_PREFIX)
 
 
-def import_failure(report: dict) -> str | None:
-    """The import error shared by every exercise, if the package did not import at all."""
-    rows = report["exercises"]
-    messages = {r.get("message") or "" for r in rows}
-    if rows and len(messages) == 1 and "importing nnlib" in next(iter(messages)):
-        return student_text(next(iter(messages)))
-    return None
-
-
 def grade_upload(uploaded: Path, exercises: list[str], reference_root: Path) -> Outcome:
     """Grade the ``nnlib`` in the platform's upload folder ``uploaded``."""
     start = time.monotonic()
@@ -90,7 +81,8 @@ def grade_upload(uploaded: Path, exercises: list[str], reference_root: Path) -> 
             outcome.problem = ("the grader could not run (not your code; tell your "
                                f"instructor): {student_text(str(error))}")
     if outcome.report is not None and outcome.problem is None:
-        failure = import_failure(outcome.report)
+        failure = report_text.import_failure(outcome.report)
+        failure = student_text(failure) if failure else None
         if failure:
             outcome.problem = ("your nnlib does not import, so no exercise could be "
                                f"graded:\n{failure}")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nncourse.classroom import leaks
 from nncourse.classroom.autograde import budget
-from nncourse.classroom.course import COURSE_HELP, Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, open_lesson
 from nncourse.classroom.nbgrader_batches import run_batches
 
 
@@ -61,12 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, check, and release one lesson."""
-    try:
-        course = Course.load(args.course)
-        lesson = course.lesson(args.lesson)
-    except CourseError as error:
-        print(f"nncourse assign: {error}", file=sys.stderr)
+    opened = open_lesson(args, "assign")
+    if opened is None:
         return 2
+    course, lesson = opened
     verb = "generate_assignment" if args.no_exchange else "assign"
     result = run_batches(course.root, lesson, verb, [], 1,
                          course.private / "runs" / lesson / "assign")["_lesson"]

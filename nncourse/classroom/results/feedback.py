@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 from nncourse.classroom import leaks
-from nncourse.classroom.course import COURSE_HELP, Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, open_lesson
 from nncourse.classroom.nbgrader_batches import run_batches
 from nncourse.classroom.prepare.assign import course_secrets
 from nncourse.classroom.records import read_records, verdict_text
@@ -177,12 +177,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, clean and check feedback."""
-    try:
-        course = Course.load(args.course)
-        lesson = course.lesson(args.lesson)
-    except CourseError as error:
-        print(f"nncourse feedback: {error}", file=sys.stderr)
+    opened = open_lesson(args, "feedback")
+    if opened is None:
         return 2
+    course, lesson = opened
     done, problems = generate(course, lesson, args.student)
     print(f"{lesson}: feedback for {len(done)} student(s) in {course.root / 'feedback'}")
     if args.release and done:

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from nncourse.classroom.autograde.grading import GRADER_ERROR, STATUSES
-from nncourse.classroom.course import COURSE_HELP, Course, CourseError
+from nncourse.classroom.course import COURSE_HELP, Course, open_lesson
 from nncourse.classroom.records import read_records
 
 # Submission statuses whose exercise rows say nothing about the student's exercises.
@@ -121,12 +121,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the table and write the plot (and the table next to it)."""
-    try:
-        course = Course.load(args.course)
-        lesson = course.lesson(args.lesson)
-    except CourseError as error:
-        print(f"nncourse report: {error}", file=sys.stderr)
+    opened = open_lesson(args, "report")
+    if opened is None:
         return 2
+    course, lesson = opened
     summary = summarise(course, lesson)
     if not summary["students"]:
         print(f"nncourse report: no autograded submissions of {lesson}", file=sys.stderr)

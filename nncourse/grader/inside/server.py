@@ -29,6 +29,7 @@ import numpy  # noqa: F401 - imported before any student code, and before confin
 import nncourse.isolation as isolation
 from nncourse.grader.inside import probes
 from nncourse.grader.protocol import decode, encode, read_frame, write_frame
+from nncourse.isolation import processes
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -60,21 +61,8 @@ def import_submission(site: str, submodules: list[str]) -> dict:
 
 def reap_orphans() -> None:
     """Kill and reap every process left behind and re-parented to this subreaper."""
-    me = str(os.getpid())
-    entries = os.listdir("/proc") if os.path.isdir("/proc") else []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1].decode() == me:
-            try:
-                os.kill(int(entry), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    for pid in processes.children(os.getpid()):
+        processes.kill(pid)
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
