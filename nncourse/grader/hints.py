@@ -250,6 +250,31 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "dL/dW_11 = sum over n of dout_n1 x_n1 (a sum over the batch, not a mean: the "
         "mean of the loss is already inside dout).",
     ),
+    # lesson 10: regularisation
+    "regularise.weight_decay": (
+        "The total loss is the data loss plus a penalty on the weights; backward has already "
+        "filled .grad with the data loss's gradient, so only the penalty's part is missing.",
+        "The penalty (lam / 2) sum W_ij^2 is a sum of separate squares: each entry W_ij "
+        "appears in one term only. Which parameters does the lesson decay, and which not?",
+        "dL_total/dW = dL_data/dW + lam W for every weight matrix (2 or more axes), added to "
+        "what is there; a bias's gradient stays dL_data/db.",
+    ),
+    "dropout.forward": (
+        "In training each entry survives a coin flip that drops it with probability p; in "
+        "eval mode the layer does nothing at all.",
+        "Draw the flips from self.rng (a uniform number per entry, compared with p). A kept "
+        "entry must be scaled so that E[out_i] = x_i, and E[out_i] = (keep probability) "
+        "times (scale) times x_i.",
+        "Training: out = x * m / (1 - p) with m_i = 1 with probability 1 - p and 0 otherwise, "
+        "m cached; eval (self.training False): out = x, no draw.",
+    ),
+    "dropout.backward": (
+        "Forward multiplied each entry of x by a number fixed by the mask: what is the slope "
+        "of out_i with respect to x_i?",
+        "The slope is the factor forward used for that entry, so backward needs the very "
+        "mask forward drew: the cached one, never a new draw.",
+        "dx = dout * m / (1 - p) with the cached mask m in training; dx = dout in eval mode.",
+    ),
 }
 
 

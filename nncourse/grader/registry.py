@@ -45,7 +45,8 @@ class Exercise:
 
 
 # check module -> nnlib submodules not imported by ``nnlib/__init__.py`` that it needs
-PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",)}
+PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",),
+           "regularise": ("regularise",)}
 
 _TABLE = [
     # id, lesson, points, check, depends
@@ -82,6 +83,10 @@ _TABLE = [
      ("linear.forward", "linear.backward", "relu.forward", "relu.backward",
       "softmax_ce.forward", "softmax_ce.backward", "sgd.step", "train.train_epoch",
       "train.minibatches", "sequential.forward", "sequential.backward")),
+    # lesson 10: regularisation
+    ("regularise.weight_decay", 10, 2, "regularise:WEIGHT_DECAY", ()),
+    ("dropout.forward", 10, 2, "regularise:DROPOUT_FORWARD", ()),
+    ("dropout.backward", 10, 2, "regularise:DROPOUT_BACKWARD", ("dropout.forward",)),
 ]
 
 BYHAND_TABLE = [
