@@ -251,6 +251,14 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "mean of the loss is already inside dout).",
     ),
     # lesson 10: regularisation
+    "byhand.weight_decay": (
+        "The step uses the gradient of the total loss, data loss plus penalty, at the "
+        "current w.",
+        "The slopes of a sum add: dL/dw = dL_data/dw + d/dw of (lam / 2) w^2; then one "
+        "gradient-descent step with the learning rate lr.",
+        "dL_data/dw = (w x - y) x, the penalty's slope is lam w, and w_new = w - lr (dL_data/dw "
+        "+ lam w).",
+    ),
     "regularise.weight_decay": (
         "The total loss is the data loss plus a penalty on the weights; backward has already "
         "filled .grad with the data loss's gradient, so only the penalty's part is missing.",

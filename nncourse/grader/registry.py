@@ -94,6 +94,7 @@ BYHAND_TABLE = [
     # the id's grade_id + "-answer", and it comes before the lesson's code exercise.
     ("byhand.neuron", 3, 1, "byhand:NEURON_DW1"),
     ("byhand.linear_dw", 4, 1, "byhand:LINEAR_DW"),
+    ("byhand.weight_decay", 10, 1, "byhand:WEIGHT_DECAY_STEP"),
 ]
 
 EXERCISES: dict[str, Exercise] = {

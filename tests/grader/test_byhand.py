@@ -16,6 +16,8 @@ from nncourse.grader.registry import BYHAND, EXERCISES, answer_cell_id
 ROOT = Path(__file__).resolve().parents[2]
 NEURON, LINEAR = QUESTIONS["byhand.neuron"], QUESTIONS["byhand.linear_dw"]
 LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb"}
+LESSON[10] = "10_regularisation.ipynb"
+DECAY = QUESTIONS["byhand.weight_decay"]
 
 
 def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
@@ -26,6 +28,18 @@ def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
     # linear: example shares dout_n * x_n1 = 0.5*2 = 1 and -2*1 = -2; dW11 = 1 - 2 = -1
     assert [s.value() for s in LINEAR.steps] == pytest.approx([1.0, -2.0], abs=1e-8)
     assert LINEAR.value() == pytest.approx(-1.0, abs=1e-8)
+    # weight decay: dL_data/dw = (2*0.5 - 2)*0.5 = -0.5, penalty slope 0.1*2 = 0.2,
+    # dL/dw = -0.3, w_new = 2 - 0.5*(-0.3) = 2.15
+    assert [s.value() for s in DECAY.steps] == pytest.approx([-0.5, 0.2, -0.3], abs=1e-8)
+    assert DECAY.value() == pytest.approx(2.15, abs=1e-8)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (2.25, "the penalty's slope is missing"), (2.35, "the wrong sign"),
+    (2.05, "twice too large"), (1.85, "went uphill"), (2.3, "forgot the learning rate")])
+def test_weight_decay_slips_are_named(answer, words):
+    passed, message, _ = judge(DECAY, {"w_new": answer})
+    assert not passed and words in message, message
 
 
 def test_a_right_answer_passes_within_one_percent_and_a_near_miss_fails():
@@ -120,6 +134,7 @@ def test_model_answers_pass_and_the_release_has_none():
 
 # the vectorised code exercise each by-hand number prepares
 PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw": "linear.backward"}
+PREPARES["byhand.weight_decay"] = "regularise.weight_decay"
 
 
 def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():

@@ -175,7 +175,56 @@ LINEAR_DW = Question(
     ),
 )
 
-QUESTIONS: dict[str, Question] = {q.id: q for q in (NEURON_DW1, LINEAR_DW)}
+# -- lesson 10: one SGD step with weight decay ---------------------------------------------
+# L = L_data(w) + (lam / 2) w^2 with L_data(w) = (w x - y)^2 / 2; then w_new = w - lr dL/dw.
+DECAY = {"w": 2.0, "x": 0.5, "y": 2.0, "lam": 0.1, "lr": 0.5}
+
+
+def _data_loss(w: float, v: dict = DECAY) -> float:
+    return 0.5 * (w * v["x"] - v["y"]) ** 2
+
+
+def _penalty(w: float, v: dict = DECAY) -> float:
+    return 0.5 * v["lam"] * w * w
+
+
+_DDATA = lambda: slope(_data_loss, DECAY["w"])  # noqa: E731
+_DPEN = lambda: slope(_penalty, DECAY["w"])  # noqa: E731
+_DTOTAL = lambda: slope(lambda w: _data_loss(w) + _penalty(w), DECAY["w"])  # noqa: E731
+
+
+def _stepped(gradient: float) -> float:
+    return DECAY["w"] - DECAY["lr"] * gradient
+
+
+WEIGHT_DECAY_STEP = Question(
+    id="byhand.weight_decay", answer="w_new", label="w after one step",
+    value=lambda: _stepped(_DTOTAL()),
+    steps=(
+        Step("dLdata_dw", "dL_data/dw", _DDATA,
+             "the slope of L_data = (w x - y)^2 / 2 with respect to w, at the given w"),
+        Step("dpenalty_dw", "the penalty's slope", _DPEN,
+             "the slope of (lam / 2) w^2 with respect to w (what happens to the 1/2?)"),
+        Step("dL_dw", "dL/dw", _DTOTAL,
+             "the slope of the total loss: the two slopes add"),
+    ),
+    slips=(
+        Slip(lambda: _stepped(_DDATA()), "dpenalty_dw",
+             "your number is the step without weight decay: the penalty's slope is missing"),
+        Slip(lambda: _stepped(_DDATA() - _DPEN()), "dpenalty_dw",
+             "dL_data/dw is right; the penalty's slope has the wrong sign (it pulls w "
+             "towards 0, so it is added to the gradient)"),
+        Slip(lambda: _stepped(_DDATA() + 2 * _DPEN()), "dpenalty_dw",
+             "dL_data/dw is right; the penalty's slope is twice too large (what happens "
+             "to the 1/2 of (lam / 2) w^2?)"),
+        Slip(lambda: DECAY["w"] + DECAY["lr"] * _DTOTAL(), "dL_dw",
+             "dL/dw is right, but the step went uphill: subtract lr times the gradient"),
+        Slip(lambda: DECAY["w"] - _DTOTAL(), "dL_dw",
+             "dL/dw is right, but the step forgot the learning rate"),
+    ),
+)
+
+QUESTIONS: dict[str, Question] = {q.id: q for q in (NEURON_DW1, LINEAR_DW, WEIGHT_DECAY_STEP)}
 
 # diagnosis code -> the sentence that addresses it (what a hint says for that step)
 STEP_HINTS: dict[str, str] = {
