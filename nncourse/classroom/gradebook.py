@@ -9,8 +9,8 @@ lock (``--jobs N`` runs nbgrader processes on the same file).
 nbgrader has no field for a submission's status, so ``set_status`` uses the two it has
 that formgrader shows: a submission whose status is not ``ok`` has its notebook
 *flagged*, and the comment of its first answer cell starts with ``STATUS_PREFIX`` and
-the status and reason. A later ``ok`` takes both back, but never a human's flag or
-comment.
+the status and reason. A later ``ok`` takes both back when the comment is ours; a
+grader's manual comment is a column of its own and never touched.
 """
 
 from __future__ import annotations
