@@ -21,7 +21,7 @@ from pathlib import Path
 from nncourse.classroom.course import ExerciseCell
 
 RETRIES = 40
-STATUS_PREFIX = "nncourse status: "
+STATUS_PREFIX = "Autograde status: "
 
 
 def _gradebook(path: Path):

@@ -87,9 +87,19 @@ def test_the_gradebook_flags_a_bad_upload_with_its_status(demo, student):
                                                      students.LESSON, student)
     status = demo.expected[student][1]
     if status != "ok":
-        assert flagged and comment.startswith(f"nncourse status: {status}: "), comment
+        assert flagged and comment.startswith(f"Autograde status: {status}: "), comment
     else:
         assert (flagged, comment) == (False, None)
+
+
+def test_batch_logs_hold_no_library_noise(demo):
+    """Are the batch logs an instructor reads on a failure free of warnings that say
+    nothing about the class (nbgrader's SQLAlchemy autoflush, the kernel's TCP note)?"""
+    logs = sorted((demo.course / "nncourse" / "runs").rglob(".batch-*.log"))
+    assert logs
+    for log in logs:
+        text = log.read_text()
+        assert "SAWarning" not in text and "WARNING" not in text, (log, text[:2000])
 
 
 def test_missing_student_is_not_a_zero(demo):
