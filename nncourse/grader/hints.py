@@ -250,6 +250,33 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "dL/dW_11 = sum over n of dout_n1 x_n1 (a sum over the batch, not a mean: the "
         "mean of the loss is already inside dout).",
     ),
+    "byhand.momentum": (
+        "Take the two steps one at a time: the gradient where theta stands, then the "
+        "velocity, then the parameter.",
+        "The velocity is the decayed sum of the gradients so far: v_1 = g_0 and v_2 = "
+        "g_1 + mu g_0; the parameter moves against it, by the learning rate times it.",
+        "g_0 = 3 theta_0, v_1 = g_0, theta_1 = theta_0 - lr v_1; g_1 = 3 theta_1 (at the "
+        "new theta), v_2 = mu v_1 + g_1, theta_2 = theta_1 - lr v_2.",
+    ),
+    "byhand.epoch": (
+        "First count the batches: 16 examples each until fewer than 16 are left.",
+        "A batch's loss is a mean over its examples, so its examples' losses add up to its "
+        "size times its loss.",
+        "L_epoch = (sum over batches of B_b L_b) / N, with batch sizes 16, 16, 16 and the "
+        "rest.",
+    ),
+    "byhand.relu_variance": (
+        "Use the boxed formula of section 3 with E[x^2], not Var(x): ReLU outputs do not "
+        "have mean 0.",
+        "For a symmetric z, ReLU keeps the positive half of z^2 and zeroes the other half.",
+        "E[x^2] = Var(z) / 2, and Var(z') = n_in sigma_w^2 E[x^2] with n_in the number of "
+        "the layer's inputs and sigma_w^2 the square of the weights' std.",
+    ),
+    "byhand.param_count": (
+        "Count layer by layer; activations have no parameters.",
+        "A Linear(D, M) layer holds W of shape (D, M) and b of shape (M,).",
+        "A Linear(D, M) layer has D M + M parameters; add the three layers.",
+    ),
 }
 
 
