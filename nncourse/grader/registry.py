@@ -94,6 +94,10 @@ BYHAND_TABLE = [
     # the id's grade_id + "-answer", and it comes before the lesson's code exercise.
     ("byhand.neuron", 3, 1, "byhand:NEURON_DW1"),
     ("byhand.linear_dw", 4, 1, "byhand:LINEAR_DW"),
+    ("byhand.momentum", 5, 1, "byhand:MOMENTUM_STEPS"),
+    ("byhand.epoch", 6, 1, "byhand:EPOCH_LOSS"),
+    ("byhand.relu_variance", 7, 1, "byhand:RELU_VARIANCE"),
+    ("byhand.param_count", 8, 1, "byhand:PARAM_COUNT"),
     ("byhand.weight_decay", 10, 1, "byhand:WEIGHT_DECAY_STEP"),
 ]
 
