@@ -168,6 +168,7 @@ LESSON10 = {  # what a student reads for the classic regularisation bugs of the 
     "dropout keeps with probability p": "expected about 25% (p is the probability of dropping)",
     "dropout draws from np.random": "two modules with the same seed gave different outputs",
     "dropout drops in eval mode": "it changed some entries",
+    "dropout draws in eval mode too": "in eval mode drew random numbers from its rng",
     "dropout backward draws a fresh mask": "are zero in one and not in the other",
     "dropout backward forgets the scale": "differs from dout times the mask of the forward",
 }
