@@ -140,7 +140,8 @@ class Dropout(Module):
             dout: ``dL/dout``, shape of forward's output.
 
         Returns:
-            dx: shape of ``x``. Uses the mask cached by the last forward: draws nothing.
+            dx: shape of ``x``, dtype of ``dout``. Uses the mask cached by the last forward:
+            draws nothing.
         """
         dout = as_float_array(dout, "dout")
         dout = check_dout(dout, cached(self, "_shape"), dout.dtype)

@@ -170,6 +170,8 @@ LESSON10 = {  # what a student reads for the classic regularisation bugs of the 
     "dropout drops in eval mode": "it changed some entries",
     "dropout draws in eval mode too": "in eval mode drew random numbers from its rng",
     "dropout backward draws a fresh mask": "are zero in one and not in the other",
+    "dropout promotes float32 to float64": "turned a float32 input into float64",
+    "dropout backward promotes float32 dout": "turned a float32 dout into float64",
     "dropout backward forgets the scale": "differs from dout times the mask of the forward",
 }
 CASES += [(b, "failed", b.diagnosis, LESSON10[b.name]) for b in BUGS if b.name in LESSON10]

@@ -13,11 +13,12 @@ least 0.5 away from 0, so ``y / x`` shows the mask. Forward: the shape and dtype
 ``x`` unchanged, the share of dropped entries near ``p`` (5 standard deviations), every
 kept entry scaled by the same factor that keeps the expectation, the same output for
 the same seed whatever the global ``np.random`` state, another one for another seed,
-``p = 0`` the identity, evaluation mode the identity and drawing nothing. Backward is
-judged against the mask of the student's own forward in the same call (so a wrong
-forward costs its points once): ``dx`` equals ``dout`` times that mask, with the right
-scale for the entries that forward kept; a second backward gives the same ``dx``;
-evaluation mode passes ``dout`` through.
+``p = 0`` the identity, evaluation mode the identity and drawing nothing, a float32
+input giving a float32 output. Backward is judged against the mask of the student's own
+forward in the same call (so a wrong forward costs its points once): ``dx`` equals
+``dout`` times that mask, with the right scale for the entries that forward kept; a second
+backward gives the same ``dx``; evaluation mode passes ``dout`` through; a float32 ``dout``
+gives a float32 ``dx``.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ class DropoutCheck(Check):
                 inputs["dout"] = nm.away_from_kinks(rng, shape, 0.5)
             calls.append(Call("dropout", {"p": p, "seed": int(variant["seed"]) * 10 + i},
                               inputs))
+        # float32 in, float32 out (a float64 mask would promote it); drawn last, so the
+        # float64 calls above keep their inputs
+        inputs = {k: v.astype(np.float32) for k, v in calls[0].inputs.items()}
+        calls.append(Call("dropout", {"p": self.P[0], "seed": int(variant["seed"]) * 10 + 3,
+                                      "float32": True}, inputs))
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -127,10 +133,21 @@ class DropoutCheck(Check):
             p, x = call.args["p"], call.inputs["x"]
             for key in ("y", "y_eval", "y_train", "y_same", "y_other"):
                 nm.check_shape(result[key], x.shape, f"Dropout.forward(x) (p={p})")
-            if self.backward:
+            if call.args.get("float32"):
+                self.judge_dtype(result)
+            elif self.backward:
                 self.judge_backward(result, call, p)
             else:
                 self.judge_forward(result, x, p, call.args["seed"])
+
+    def judge_dtype(self, result):
+        """A float32 ``x`` (and ``dout``) gives a float32 output (and ``dx``)."""
+        key, what, arg = ("dx", "Dropout.backward", "dout") if self.backward else \
+            ("y", "Dropout.forward", "input")
+        got = np.asarray(result[key]).dtype
+        if got != np.float32:
+            raise Failure(f"{what} turned a float32 {arg} into {got}; keep the {arg}'s dtype "
+                          "(a float64 mask or scale promotes float32 arrays)")
 
     def judge_forward(self, result, x, p, seed):
         """The forward's properties for one ``p``."""
