@@ -79,8 +79,9 @@ def test_grading_is_deterministic_across_hash_seeds_and_order(tmp_path):
     from nncourse.grader.api import grade_package
 
     ids = [e.id for e in EXERCISES.values() if e.lesson == 4][::-1]
-    again = grade_package(parent, exercises=ids)
-    assert {r["id"]: r for r in again["exercises"]} == {r["id"]: r for r in report["exercises"]}
+    again = grade_package(parent, exercises=ids)  # the nnlib rows (by-hand ones need a notebook)
+    assert ids and {r["id"]: r for r in again["exercises"]} == {
+        r["id"]: r for r in report["exercises"] if r["id"] in ids}
 
 
 def test_hidden_inputs_are_not_shown(tmp_path):
