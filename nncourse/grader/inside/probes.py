@@ -265,11 +265,9 @@ def early_stopping(args, a):
 @probe
 def weight_decay(args, a):
     """``regularise.add_weight_decay(params, lam)`` on parameters with given values and grads."""
-    fn = attribute("regularise.add_weight_decay")
-    layers = layers_module()
-    params = []
+    fn, params = attribute("regularise.add_weight_decay"), []
     for i, name in enumerate(args["names"]):
-        params.append(layers.Parameter(a[f"value{i}"].copy(), name))
+        params.append(layers_module().Parameter(a[f"value{i}"].copy(), name))
         params[-1].grad = a[f"grad{i}"].copy()
     fn(params, args["lam"])
     result = {}
@@ -283,11 +281,9 @@ def weight_decay(args, a):
 def dropout(args, a):
     """``regularise.Dropout(p, rng=...)``: training forward (and backward), its seeds, eval.
 
-    Returns ``y`` (and ``dx``, ``dx2`` from a second backward), ``y_same`` (same seed,
-    another global ``np.random`` state), ``y_other`` (another seed), ``y_eval`` (and
-    ``dx_eval``) of a fresh module in evaluation mode, ``after_eval`` (the next number of
-    that module's generator: untouched if eval drew nothing) and ``y_train`` (back in
-    training mode).
+    Returns ``y`` (``dx``, ``dx2``: two backwards), ``y_same`` (same seed, another global
+    ``np.random`` state), ``y_other`` (another seed), ``y_eval``, ``dx_eval`` (a fresh module
+    in eval mode), ``after_eval`` (its generator's next number) and ``y_train`` (train() again).
     """
     cls = attribute("regularise.Dropout")
     p, seed, x0 = args["p"], args["seed"], a["x"]
