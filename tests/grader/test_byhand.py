@@ -45,6 +45,16 @@ def test_weight_decay_slips_are_named(answer, words):
     assert not passed and words in message, message
 
 
+def test_weight_decay_steps_name_the_one_to_recheck():
+    passed, message, code = judge(DECAY, {"dLdata_dw": -0.5, "dpenalty_dw": 0.1, "w_new": 2.2})
+    assert not passed and code == DECAY.code("dpenalty_dw")
+    assert "dL_data/dw is right; the error is in the penalty's slope" in message, message
+    _, message, code = judge(DECAY, {"dLdata_dw": -0.5, "dpenalty_dw": 0.2, "dL_dw": -0.3,
+                                     "w_new": 2.0})
+    assert code == DECAY.code("product"), message
+    assert "w_new = w minus the learning rate times dL/dw" in message, message
+
+
 def test_the_later_lessons_values_agree_with_the_hand_worked_arithmetic():
     # momentum on L = 1.5 t^2: g0 = 3*2 = 6, v1 = 6, t1 = 2 - 0.6 = 1.4; g1 = 3*1.4 = 4.2,
     # v2 = 0.9*6 + 4.2 = 9.6, t2 = 1.4 - 0.96 = 0.44
