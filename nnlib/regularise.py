@@ -27,6 +27,11 @@ from nnlib.metrics import evaluate
 from nnlib.train import EarlyStopping, History, train_epoch
 
 
+def weight_matrices(params: Iterable[Parameter]) -> list[Parameter]:
+    """The parameters that weight decay acts on: those with 2 or more axes (not biases)."""
+    return [p for p in params if p.value.ndim >= 2]
+
+
 def l2_penalty(params: Iterable[Parameter], lam: float) -> float:
     """The L2 penalty ``(lam / 2) * sum of W**2`` over the parameters with 2 or more axes.
 
@@ -37,7 +42,7 @@ def l2_penalty(params: Iterable[Parameter], lam: float) -> float:
     Returns:
         The penalty, a float (add it to the data loss to report the total loss).
     """
-    return 0.5 * float(lam) * sum(float(np.sum(p.value**2)) for p in params if p.value.ndim >= 2)
+    return 0.5 * float(lam) * sum(float(np.sum(p.value**2)) for p in weight_matrices(params))
 
 
 def add_weight_decay(params: Iterable[Parameter], lam: float) -> None:

@@ -51,6 +51,11 @@ CALLS = {
     "train.early_stopping": "train.EarlyStopping(patience=2).step(1.0)",
     "init.xavier": "init.xavier_normal((4, 3), rng)",
     "init.he": "init.he_normal((4, 3), rng)",
+    "regularise.weight_decay": (
+        "regularise.add_weight_decay([layers.Parameter(np.ones((2, 2)))], 0.1)"
+    ),
+    "dropout.forward": "regularise.Dropout(0.5, rng=rng).forward(x)",
+    "dropout.backward": "cached(regularise.Dropout(0.5, rng=rng), _shape=x.shape).backward(x)",
 }
 
 SCRIPT = textwrap.dedent("""
@@ -58,7 +63,8 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import numpy as np
     import nnlib
-    from nnlib import activations, data, gradcheck, init, layers, losses, optim, train
+    from nnlib import (activations, data, gradcheck, init, layers, losses, optim, regularise,
+                       train)
 
     assert nnlib.__file__.startswith(sys.argv[1] + "/nnlib/"), nnlib.__file__
     rng = np.random.default_rng(0)

@@ -27,6 +27,11 @@ from nnlib.metrics import evaluate
 from nnlib.train import EarlyStopping, History, train_epoch
 
 
+def weight_matrices(params: Iterable[Parameter]) -> list[Parameter]:
+    """The parameters that weight decay acts on: those with 2 or more axes (not biases)."""
+    return [p for p in params if p.value.ndim >= 2]
+
+
 def l2_penalty(params: Iterable[Parameter], lam: float) -> float:
     """The L2 penalty ``(lam / 2) * sum of W**2`` over the parameters with 2 or more axes.
 
@@ -37,7 +42,7 @@ def l2_penalty(params: Iterable[Parameter], lam: float) -> float:
     Returns:
         The penalty, a float (add it to the data loss to report the total loss).
     """
-    return 0.5 * float(lam) * sum(float(np.sum(p.value**2)) for p in params if p.value.ndim >= 2)
+    return 0.5 * float(lam) * sum(float(np.sum(p.value**2)) for p in weight_matrices(params))
 
 
 def add_weight_decay(params: Iterable[Parameter], lam: float) -> None:
@@ -61,10 +66,9 @@ def add_weight_decay(params: Iterable[Parameter], lam: float) -> None:
         raise ValueError(f"expected lam >= 0, got {lam!r}")
     ### BEGIN SOLUTION regularise.weight_decay
     # d/dW of (lam/2) sum W**2 is lam * W, entry by entry; += keeps the data gradient (and
-    # the arrays others hold). Biases (ndim 1) are skipped, as the lesson decides.
-    for p in params:
-        if p.value.ndim >= 2:
-            p.grad += lam * p.value
+    # the arrays others hold). Biases are not in weight_matrices, as the lesson decides.
+    for p in weight_matrices(params):
+        p.grad += lam * p.value
     ### END SOLUTION
 
 
