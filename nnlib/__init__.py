@@ -2,15 +2,16 @@
 
 Modules: ``layers`` (the module contract, ``Linear``, ``Sequential``), ``activations``,
 ``losses``, ``gradcheck``, ``optim``, ``init``, ``train``, ``metrics``, ``data``,
-``mnist``, ``plots``, ``diagnostics``. The last six are imported on first use
-(``nnlib.plots`` loads matplotlib), so ``import nnlib`` stays fast.
+``mnist``, ``plots``, ``diagnostics``, ``regularise``. The last seven are imported on
+first use (``nnlib.plots`` loads matplotlib), so ``import nnlib`` stays fast.
 """
 
 import importlib
 
 from nnlib import activations, gradcheck, init, layers, losses, optim
 
-LAZY_MODULES = ("train", "metrics", "data", "mnist", "plots", "diagnostics")
+LAZY_MODULES = ("train", "metrics", "data", "mnist", "plots", "diagnostics",
+                "regularise")
 
 __all__ = ["activations", "gradcheck", "init", "layers", "losses", "optim", *LAZY_MODULES]
 

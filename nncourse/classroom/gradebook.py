@@ -5,6 +5,12 @@ After ``nbgrader autograde`` each worker-graded cell (``grade_id`` = exercise id
 replaces that with the grader's score, so formgrader, ``nbgrader export`` and our export
 all see the one authoritative number. Writes retry while another process holds SQLite's
 lock (``--jobs N`` runs nbgrader processes on the same file).
+
+nbgrader has no field for a submission's status, so ``set_status`` uses the two it has
+that formgrader shows: a submission whose status is not ``ok`` has its notebook
+*flagged*, and the comment of its first answer cell starts with ``STATUS_PREFIX`` and
+the status and reason. A later ``ok`` takes both back when the comment is ours; a
+grader's manual comment is a column of its own and never touched.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 from nncourse.classroom.course import ExerciseCell
 
 RETRIES = 40
+STATUS_PREFIX = "Autograde status: "
 
 
 def _gradebook(path: Path):
@@ -85,6 +92,43 @@ def set_worker_scores(gradebook: Path, lesson: str, notebook: str, student: str,
         return found
 
     return _retrying(write)
+
+
+def set_status(gradebook: Path, lesson: str, notebook: str, student: str, status: str,
+               reason: str) -> bool:
+    """Record a submission's status in the gradebook; return whether it was found."""
+    from nbgrader.api import MissingEntry
+
+    def write() -> bool:
+        with _gradebook(gradebook) as gb:
+            try:
+                nb = gb.find_submission_notebook(Path(notebook).stem, lesson, student)
+            except MissingEntry:
+                return False
+            comments = sorted(nb.comments, key=lambda c: c.name)
+            ours = bool(comments) and (comments[0].auto_comment or "").startswith(
+                STATUS_PREFIX)
+            if status != "ok":
+                nb.flagged = True
+                if comments:
+                    comments[0].auto_comment = f"{STATUS_PREFIX}{status}: {reason}"
+            elif ours:
+                nb.flagged = False
+                comments[0].auto_comment = None
+            gb.db.commit()
+            return True
+
+    return _retrying(write)
+
+
+def status_in_gradebook(gradebook: Path, lesson: str, notebook: str,
+                        student: str) -> tuple[bool, str | None]:
+    """``(flagged, status comment or None)`` of one submission's notebook, as written."""
+    with _gradebook(gradebook) as gb:
+        nb = gb.find_submission_notebook(Path(notebook).stem, lesson, student)
+        texts = [c.auto_comment for c in nb.comments
+                 if (c.auto_comment or "").startswith(STATUS_PREFIX)]
+        return bool(nb.flagged), (texts[0] if texts else None)
 
 
 def lesson_scores(gradebook: Path, lesson: str, notebook: str) -> dict[str, dict[str, float]]:

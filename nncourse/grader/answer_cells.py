@@ -11,6 +11,7 @@ expected values come from ``checks/byhand.py`` on this side.
 Where the text comes from:
 
 - autograde (``classroom/autograde/grading.py``): the submitted ``.ipynb`` file;
+- ``nncourse grade DIR``: the lesson notebook in ``DIR`` or ``DIR/lessons`` (``grade_folder``);
 - ``nncourse check byhand.X``: the saved lesson notebook of the workspace;
 - ``nncourse.check("byhand.X")`` in a notebook: the cell the student last ran (from the
   kernel's input history, so an unsaved edit counts as the student sees it), with a note
@@ -126,6 +127,49 @@ def grade_notebook(notebook: Path, exercises: list[str]) -> list[dict]:
     """Report rows of by-hand questions, read from a notebook file (what autograde does)."""
     return [grade_source(ex, cell_source(notebook, ex), Path(notebook).name)
             for ex in exercises]
+
+
+def lesson_notebook(folder: Path, lesson: int) -> Path | None:
+    """The notebook ``NN_*.ipynb`` of a lesson, or None when there is none.
+
+    Looked for in ``folder`` (a submission), then ``folder/lessons`` (a workspace, or
+    ``solutions``).
+    """
+    for where in (Path(folder), Path(folder) / "lessons"):
+        found = sorted(where.glob(f"{lesson:02d}_*.ipynb"))
+        if found:
+            return found[0]
+    return None
+
+
+def grade_folder(folder: Path, exercises: list[str]) -> list[dict]:
+    """Report rows of by-hand questions, each read from its lesson's notebook in ``folder``.
+
+    A lesson without a notebook there scores 0 on its questions (``not_implemented``).
+    """
+    rows = []
+    for exercise in exercises:
+        lesson = BYHAND[exercise].lesson
+        notebook = lesson_notebook(folder, lesson)
+        rows += grade_notebook(notebook, [exercise]) if notebook else [grade_source(
+            exercise, None, f"{Path(folder).name}/ (no {lesson:02d}_*.ipynb there or in "
+            "lessons/)")]
+    return rows
+
+
+def combine(result: dict, rows: list[dict], order: list[str]) -> dict:
+    """The grader's ``result`` for the ``nnlib`` exercises with by-hand ``rows`` added.
+
+    Rows come in ``order`` (exercise ids), scores are summed; a ``max_score`` of None
+    (nothing could be graded) stays None.
+    """
+    position = {e: i for i, e in enumerate(order)}
+    merged = sorted(result.get("exercises", []) + rows,
+                    key=lambda r: position.get(r["id"], len(position)))
+    total = None if result.get("max_score") is None else \
+        result["max_score"] + sum(r["max_points"] for r in rows)
+    return {**result, "exercises": merged, "max_score": total,
+            "score": (result.get("score") or 0) + sum(r["points"] for r in rows)}
 
 
 def report(rows: list[dict]) -> dict:

@@ -250,6 +250,67 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "dL/dW_11 = sum over n of dout_n1 x_n1 (a sum over the batch, not a mean: the "
         "mean of the loss is already inside dout).",
     ),
+    "byhand.momentum": (
+        "Take the two steps one at a time: the gradient where theta stands, then the "
+        "velocity, then the parameter.",
+        "The velocity is the decayed sum of the gradients so far: v_1 = g_0 and v_2 = "
+        "g_1 + mu g_0; the parameter moves against it, by the learning rate times it.",
+        "g_0 = 3 theta_0, v_1 = g_0, theta_1 = theta_0 - lr v_1; g_1 = 3 theta_1 (at the "
+        "new theta), v_2 = mu v_1 + g_1, theta_2 = theta_1 - lr v_2.",
+    ),
+    "byhand.epoch": (
+        "First count the batches: 16 examples each until fewer than 16 are left.",
+        "A batch's loss is a mean over its examples, so its examples' losses add up to its "
+        "size times its loss.",
+        "L_epoch = (sum over batches of B_b L_b) / N, with batch sizes 16, 16, 16 and the "
+        "rest.",
+    ),
+    "byhand.relu_variance": (
+        "Use the boxed formula of section 3 with E[x^2], not Var(x): ReLU outputs do not "
+        "have mean 0.",
+        "For a symmetric z, ReLU keeps the positive half of z^2 and zeroes the other half.",
+        "E[x^2] = Var(z) / 2, and Var(z') = n_in sigma_w^2 E[x^2] with n_in the number of "
+        "the layer's inputs and sigma_w^2 the square of the weights' std.",
+    ),
+    "byhand.param_count": (
+        "Count layer by layer; activations have no parameters.",
+        "A Linear(D, M) layer holds W of shape (D, M) and b of shape (M,).",
+        "A Linear(D, M) layer has D M + M parameters; add the three layers.",
+    ),
+    # lesson 10: regularisation
+    "byhand.weight_decay": (
+        "The step uses the gradient of the total loss, data loss plus penalty, at the "
+        "current w.",
+        "The slopes of a sum add: dL/dw = dL_data/dw + d/dw of (lam / 2) w^2; then one "
+        "gradient-descent step with the learning rate lr.",
+        "dL_data/dw = (w x - y) x, the penalty's slope is lam w, and w_new = w - lr (dL_data/dw "
+        "+ lam w).",
+    ),
+    "regularise.weight_decay": (
+        "The total loss is the data loss plus a penalty on the weights; backward has already "
+        "filled .grad with the data loss's gradient, so only the penalty's part is missing.",
+        "The penalty (lam / 2) sum W_ij^2 is a sum of separate squares: each entry W_ij "
+        "appears in one term only. Which parameters does the lesson decay, and which not?",
+        "dL_total/dW = dL_data/dW + lam W for every weight matrix (2 or more axes), added to "
+        "what is there; a bias's gradient stays dL_data/db.",
+    ),
+    "dropout.forward": (
+        "In training each entry survives a coin flip that drops it with probability p; in "
+        "eval mode the layer does nothing at all.",
+        "Draw the flips from the layer's own generator (a uniform number per entry, compared "
+        "with p). A kept entry must be scaled so that E[out_i] = x_i, and E[out_i] = (keep "
+        "probability) times (scale) times x_i.",
+        "Training: out_i = 0 for a dropped entry and x_i times 1/q for a kept one, with q = "
+        "1 - p the keep probability, and the mask cached; eval: out = x, no draw.",
+    ),
+    "dropout.backward": (
+        "Forward multiplied each entry of x by a number fixed by the mask: what is the slope "
+        "of out_i with respect to x_i?",
+        "The slope is the factor forward used for that entry, so backward needs the very "
+        "mask forward drew: the cached one, never a new draw.",
+        "dx_i = dout_i times the factor forward used (1/q for a kept entry, q = 1 - p, and 0 "
+        "for a dropped one); in eval mode dx = dout.",
+    ),
 }
 
 

@@ -45,7 +45,8 @@ class Exercise:
 
 
 # check module -> nnlib submodules not imported by ``nnlib/__init__.py`` that it needs
-PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",)}
+PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",),
+           "regularise": ("regularise",)}
 
 _TABLE = [
     # id, lesson, points, check, depends
@@ -82,6 +83,10 @@ _TABLE = [
      ("linear.forward", "linear.backward", "relu.forward", "relu.backward",
       "softmax_ce.forward", "softmax_ce.backward", "sgd.step", "train.train_epoch",
       "train.minibatches", "sequential.forward", "sequential.backward")),
+    # lesson 10: regularisation
+    ("regularise.weight_decay", 10, 2, "regularise:WEIGHT_DECAY", ()),
+    ("dropout.forward", 10, 2, "regularise:DROPOUT_FORWARD", ()),
+    ("dropout.backward", 10, 2, "regularise:DROPOUT_BACKWARD", ("dropout.forward",)),
 ]
 
 BYHAND_TABLE = [
@@ -89,6 +94,11 @@ BYHAND_TABLE = [
     # the id's grade_id + "-answer", and it comes before the lesson's code exercise.
     ("byhand.neuron", 3, 1, "byhand:NEURON_DW1"),
     ("byhand.linear_dw", 4, 1, "byhand:LINEAR_DW"),
+    ("byhand.momentum", 5, 1, "byhand:MOMENTUM_STEPS"),
+    ("byhand.epoch", 6, 1, "byhand:EPOCH_LOSS"),
+    ("byhand.relu_variance", 7, 1, "byhand:RELU_VARIANCE"),
+    ("byhand.param_count", 8, 1, "byhand:PARAM_COUNT"),
+    ("byhand.weight_decay", 10, 1, "byhand:WEIGHT_DECAY_STEP"),
 ]
 
 EXERCISES: dict[str, Exercise] = {

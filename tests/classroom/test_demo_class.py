@@ -78,6 +78,30 @@ def test_a_bad_upload_says_what_is_wrong(demo, student):
     assert not re.search(r"nncourse-(grade|worker|autograde)-|/kernel-\d+-", text)
 
 
+@pytest.mark.parametrize("student", sorted(students.BAD_UPLOADS)
+                         + [students.NO_NOTEBOOK, "s01-complete"])
+def test_the_gradebook_flags_a_bad_upload_with_its_status(demo, student):
+    """Does formgrader show a bad upload flagged, its status in a comment, and an ok one
+    neither?"""
+    flagged, comment = gradebook.status_in_gradebook(demo.course / "gradebook.db", LESSON,
+                                                     students.LESSON, student)
+    status = demo.expected[student][1]
+    if status != "ok":
+        assert flagged and comment.startswith(f"Autograde status: {status}: "), comment
+    else:
+        assert (flagged, comment) == (False, None)
+
+
+def test_batch_logs_hold_no_library_noise(demo):
+    """Are the batch logs an instructor reads on a failure free of warnings that say
+    nothing about the class (nbgrader's SQLAlchemy autoflush, the kernel's TCP note)?"""
+    logs = sorted((demo.course / "nncourse" / "runs").rglob(".batch-*.log"))
+    assert logs
+    for log in logs:
+        text = log.read_text()
+        assert "SAWarning" not in text and "WARNING" not in text, (log, text[:2000])
+
+
 def test_missing_student_is_not_a_zero(demo):
     """Does a student on the roster without a submission say 'missing' with empty scores?"""
     row = demo.rows[("s14-absent", LESSON)]
@@ -380,7 +404,8 @@ def test_export_covers_the_lessons_handed_out(demo, tmp_path):
     assert main(["export", "--course", course, "--all", "-o", str(out)]) == 0
     rows = read_csv(out.read_text())
     others = {row["status"] for (_, lesson), row in rows.items() if lesson != LESSON}
-    assert len({lesson for _, lesson in rows}) == 9 and others == {"not assigned"}
+    lessons = len(list((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")))  # the course's
+    assert len({lesson for _, lesson in rows}) == lessons and others == {"not assigned"}
 
 
 def test_a_looping_notebook_costs_at_most_its_budget(demo, capsys):

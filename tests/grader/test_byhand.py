@@ -10,12 +10,17 @@ import pytest
 
 from nncourse.grader import answer_cells
 from nncourse.grader.check_command import ChecksFailed, check
-from nncourse.grader.checks.byhand import QUESTIONS, judge
+from nncourse.grader.checks.byhand import QUESTIONS, STEP_HINTS, judge
 from nncourse.grader.registry import BYHAND, EXERCISES, answer_cell_id
 
 ROOT = Path(__file__).resolve().parents[2]
 NEURON, LINEAR = QUESTIONS["byhand.neuron"], QUESTIONS["byhand.linear_dw"]
-LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb"}
+LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb", 5: "05_updates.ipynb",
+          6: "06_training_loop.ipynb", 7: "07_going_deep.ipynb", 8: "08_capstone.ipynb"}
+MOMENTUM, EPOCH = QUESTIONS["byhand.momentum"], QUESTIONS["byhand.epoch"]
+RELU, PARAMS = QUESTIONS["byhand.relu_variance"], QUESTIONS["byhand.param_count"]
+LESSON[10] = "10_regularisation.ipynb"
+DECAY = QUESTIONS["byhand.weight_decay"]
 
 
 def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
@@ -26,6 +31,79 @@ def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
     # linear: example shares dout_n * x_n1 = 0.5*2 = 1 and -2*1 = -2; dW11 = 1 - 2 = -1
     assert [s.value() for s in LINEAR.steps] == pytest.approx([1.0, -2.0], abs=1e-8)
     assert LINEAR.value() == pytest.approx(-1.0, abs=1e-8)
+    # weight decay: dL_data/dw = (2*0.5 - 2)*0.5 = -0.5, penalty slope 0.1*2 = 0.2,
+    # dL/dw = -0.3, w_new = 2 - 0.5*(-0.3) = 2.15
+    assert [s.value() for s in DECAY.steps] == pytest.approx([-0.5, 0.2, -0.3], abs=1e-8)
+    assert DECAY.value() == pytest.approx(2.15, abs=1e-8)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (2.25, "the penalty's slope is missing"), (2.35, "the wrong sign"),
+    (2.05, "twice too large"), (1.85, "went uphill"), (2.3, "forgot the learning rate")])
+def test_weight_decay_slips_are_named(answer, words):
+    passed, message, _ = judge(DECAY, {"w_new": answer})
+    assert not passed and words in message, message
+
+
+def test_weight_decay_steps_name_the_one_to_recheck():
+    passed, message, code = judge(DECAY, {"dLdata_dw": -0.5, "dpenalty_dw": 0.1, "w_new": 2.2})
+    assert not passed and code == DECAY.code("dpenalty_dw")
+    assert "dL_data/dw is right; the error is in the penalty's slope" in message, message
+    _, message, code = judge(DECAY, {"dLdata_dw": -0.5, "dpenalty_dw": 0.2, "dL_dw": -0.3,
+                                     "w_new": 2.0})
+    assert code == DECAY.code("product"), message
+    assert "w_new = w minus the learning rate times dL/dw" in message, message
+
+
+def test_the_later_lessons_values_agree_with_the_hand_worked_arithmetic():
+    # momentum on L = 1.5 t^2: g0 = 3*2 = 6, v1 = 6, t1 = 2 - 0.6 = 1.4; g1 = 3*1.4 = 4.2,
+    # v2 = 0.9*6 + 4.2 = 9.6, t2 = 1.4 - 0.96 = 0.44
+    assert [s.value() for s in MOMENTUM.steps] == pytest.approx([6.0, 1.4, 4.2, 9.6])
+    assert MOMENTUM.value() == pytest.approx(0.44)
+    # epoch: batches 16, 16, 16, 2; (16*(0.9 + 0.6 + 0.3) + 2*0.2) / 50 = 29.2 / 50 = 0.584
+    assert [s.value() for s in EPOCH.steps] == [4.0, 2.0]
+    assert EPOCH.value() == pytest.approx(0.584)
+    # relu: E[relu(z)^2] = Var(z)/2 = 1.5; Var(z') = 250 * 0.05^2 * 1.5 = 0.9375
+    assert RELU.steps[0].value() == pytest.approx(1.5, rel=1e-6)
+    assert RELU.value() == pytest.approx(0.9375, rel=1e-6)
+    # 64*128 + 128 = 8320, 128*32 + 32 = 4128, 32*10 + 10 = 330; 12778 in all
+    assert [s.value() for s in PARAMS.steps] == [8320, 4128, 330] and PARAMS.value() == 12778
+
+
+@pytest.mark.parametrize("question, answer, words", [
+    (MOMENTUM, 0.98, "that is plain gradient descent"),
+    (MOMENTUM, 1.4, "your theta_2 is where theta_1 should be"),
+    (MOMENTUM, 2.36, "the second step went uphill"),
+    (EPOCH, 0.5, "the plain mean of the four batch losses"),
+    (EPOCH, 29.2, "divide by the number of examples"),
+    (EPOCH, 0.64, "every batch was counted as 16 examples"),
+    (RELU, 1.875, "the ReLU was left out"),
+    (RELU, 18.75, "square it"),
+    (RELU, 0.375, "sums over its 250 inputs"),
+    (PARAMS, 12608, "the biases are missing"),
+    (PARAMS, 12832, "a bias was counted per input"),
+    (PARAMS, 12938, "an activation has no parameters"),
+])
+def test_the_later_questions_name_their_classic_slips(question, answer, words):
+    passed, message, code = judge(question, {question.answer: answer})
+    assert not passed and words in message, message
+    assert code is not None and code in STEP_HINTS, code
+
+
+def test_the_later_questions_name_the_first_wrong_step():
+    _, message, code = judge(MOMENTUM, {"g0": 6, "theta1": 1.4, "g1": 6, "theta2": 0.2})
+    assert code == MOMENTUM.code("g1") and "g_0 and theta_1 are right" in message
+    assert "the gradient at theta_1, not at theta_0" in message
+    _, message, code = judge(EPOCH, {"n_steps": 3, "epoch_loss": 0.6})
+    assert code == EPOCH.code("n_steps") and "the error is in the number of steps" in message
+    _, message, code = judge(RELU, {"E_x2": 1.5, "var_z_next": 1.0})
+    assert code == RELU.code("product") and "n_in times the weights' variance" in message
+
+
+def test_a_parameter_count_is_graded_exactly():
+    assert judge(PARAMS, {"n_params": 12778})[0]
+    passed, message, _ = judge(PARAMS, {"n_params": 12777})
+    assert not passed and "is not right (exactly)" in message
 
 
 def test_a_right_answer_passes_within_one_percent_and_a_near_miss_fails():
@@ -119,7 +197,10 @@ def test_model_answers_pass_and_the_release_has_none():
 
 
 # the vectorised code exercise each by-hand number prepares
-PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw": "linear.backward"}
+PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw": "linear.backward",
+            "byhand.momentum": "sgd.step", "byhand.epoch": "train.train_epoch",
+            "byhand.relu_variance": "init.xavier", "byhand.param_count": "capstone.digits"}
+PREPARES["byhand.weight_decay"] = "regularise.weight_decay"
 
 
 def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():

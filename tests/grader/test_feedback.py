@@ -155,6 +155,26 @@ CASES += [
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]
+LESSON10 = {  # what a student reads for the classic regularisation bugs of the zoo
+    "weight decay on the bias too": "a bias's gradient should come back unchanged",
+    "weight decay with the wrong sign": "W.grad (shape (3, 2)) after add_weight_decay",
+    "weight decay shrinks the values": "changed W.value; it should change only the gradients",
+    "weight decay replaces the gradient": "W.grad (shape (3, 2)) after add_weight_decay",
+    "dropout scales at test time instead of training": "in eval mode should return x "
+                                                       "unchanged",
+    "dropout scales in both modes": "every entry was multiplied by 0.75",
+    "dropout scales by p": "each kept entry is x times 0.25",
+    "dropout never rescales": "the mean of out / x is about 0.75",
+    "dropout keeps with probability p": "expected about 25% (p is the probability of dropping)",
+    "dropout draws from np.random": "two modules with the same seed gave different outputs",
+    "dropout drops in eval mode": "it changed some entries",
+    "dropout draws in eval mode too": "in eval mode drew random numbers from its rng",
+    "dropout backward draws a fresh mask": "are zero in one and not in the other",
+    "dropout promotes float32 to float64": "turned a float32 input into float64",
+    "dropout backward promotes float32 dout": "turned a float32 dout into float64",
+    "dropout backward forgets the scale": "differs from dout times the mask of the forward",
+}
+CASES += [(b, "failed", b.diagnosis, LESSON10[b.name]) for b in BUGS if b.name in LESSON10]
 NAMED = {"linear forward without bias": "bias_missing", "one_hot off by one": "label_off_by_one",
          "leaky relu ignores its slope": "slope_ignored_default"}  # zoo entries, now named
 CASES += [(b, "failed", NAMED[b.name], "") for b in BUGS if b.name in NAMED]

@@ -27,8 +27,9 @@ def test_reference_gets_full_marks_with_hidden_checks():
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert set(report) >= {"score", "max_score", "exercises"}
-    assert report["score"] == report["max_score"] == sum(e.points for e in EXERCISES.values())
-    assert [row["id"] for row in report["exercises"]] == list(EXERCISES)
+    # the by-hand questions are graded from solutions/lessons (their model answers)
+    assert report["score"] == report["max_score"] == sum(e.points for e in GRADED.values())
+    assert sorted(row["id"] for row in report["exercises"]) == sorted(GRADED)
     for row in report["exercises"]:
         assert set(row) >= {"id", "lesson", "points", "max_points", "status", "message"}
         assert row["status"] == "passed", row
@@ -78,8 +79,9 @@ def test_grading_is_deterministic_across_hash_seeds_and_order(tmp_path):
     from nncourse.grader.api import grade_package
 
     ids = [e.id for e in EXERCISES.values() if e.lesson == 4][::-1]
-    again = grade_package(parent, exercises=ids)
-    assert {r["id"]: r for r in again["exercises"]} == {r["id"]: r for r in report["exercises"]}
+    again = grade_package(parent, exercises=ids)  # the nnlib rows (by-hand ones need a notebook)
+    assert ids and {r["id"]: r for r in again["exercises"]} == {
+        r["id"]: r for r in report["exercises"] if r["id"] in ids}
 
 
 def test_hidden_inputs_are_not_shown(tmp_path):

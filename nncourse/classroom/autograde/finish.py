@@ -3,7 +3,8 @@
 ``finish`` runs in the batch process, per student (``batch.py``): the grader's workers
 score the exercises (the by-hand questions are read from the submitted notebook's
 source, on this side), the scores replace the exercise cells' ``auto_score`` in the
-gradebook, and the record is written last.
+gradebook with the submission's status (``gradebook.set_status``), and the record
+is written last.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def finish(course: Course, lesson: str, student: str, nb_result: dict) -> dict:
     status, reason = statuses.status_of(problems)
     found = gradebook.set_worker_scores(course.gradebook, lesson, notebook, student, cells,
                                         result)
+    gradebook.set_status(course.gradebook, lesson, notebook, student, status, reason)
     record = {
         "student": student, "lesson": lesson, "hash": digest, "notebook": status,
         "reason": reason, "problems": [list(p) for p in problems],

@@ -19,7 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
-from nncourse.grader.answer_cells import grade_notebook
+from nncourse.grader.answer_cells import combine, grade_notebook
 from nncourse.grader.registry import is_byhand
 from nncourse.grader.report_text import WORKER_PATH
 from nncourse.handin import copy_expected
@@ -92,10 +92,4 @@ def grade_all(submission: Path, notebook: str, exercises: list[str], lesson: int
     byhand = grade_byhand(submission, notebook, [e for e in exercises if is_byhand(e)])
     result = grade_submission(submission, notebook, code, lesson, reference_root) if code \
         else {"score": 0, "max_score": 0, "public_only": False, "exercises": []}
-    rows = result.get("exercises", []) + byhand
-    order = {e: i for i, e in enumerate(exercises)}
-    rows.sort(key=lambda r: order.get(r["id"], len(order)))
-    total = None if result.get("max_score") is None else \
-        result["max_score"] + sum(r["max_points"] for r in byhand)
-    return {**result, "exercises": rows, "max_score": total,
-            "score": (result.get("score") or 0) + sum(r["points"] for r in byhand)}
+    return combine(result, byhand, exercises)

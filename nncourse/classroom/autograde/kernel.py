@@ -106,7 +106,10 @@ def exec_kernel(folder: Path, own_uid: bool) -> None:
     argv = enter.command(
         "ipykernel.kernelapp:launch_new_instance",
         ["-f", str(folder / "connection.json"),
-         "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']"],
+         "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']",
+         # not the warning, per kernel, that the local TCP socket is unencrypted: it
+         # buried the batch log that an instructor reads when a batch fails
+         "--IPKernelApp.log_level=ERROR"],
         resource_limits=resources, landlock_write=None, parent=None, safe_path=False)
     os.execve(sys.executable, argv, env)
 

@@ -37,7 +37,7 @@ AUTHOR = ["-c", "user.name=nncourse", "-c", "user.email=nncourse@localhost"]
 README = """\
 # nnlib: build your own neural-network library
 
-Over nine lessons you write `nnlib`, a numpy library - layers, activations, losses,
+Lesson by lesson you write `nnlib`, a numpy library - layers, activations, losses,
 backpropagation, optimizers, a training loop - and train a digit classifier with it.
 
 ## Two commands

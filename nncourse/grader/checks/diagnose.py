@@ -113,6 +113,32 @@ HINTS = {
     "matmul_shapes": "the inner sizes of a matrix product differ; print the .shape of both "
                      "operands (x of shape (N, D) @ W of shape (D, M) gives (N, M); in "
                      "backward, dx must have the shape of x, (N, D))",
+    # lesson 10: weight decay and dropout
+    "bias_decayed": "the bias is decayed too: this lesson decays only the weight matrices "
+                    "(parameters with 2 or more axes) and leaves a bias's gradient unchanged",
+    "decay_sign": "the decay term has the wrong sign: the penalty (lam / 2) sum W**2 grows "
+                  "with |W|, so its gradient points away from 0 and is added to the data "
+                  "gradient (the step then pulls W towards 0)",
+    "decay_on_value": "the weights themselves were changed: add the penalty's gradient to "
+                      "p.grad and leave p.value to the optimizer's step",
+    "scale_at_test": "the output is scaled in eval mode: with inverted dropout the scaling "
+                     "happens in training only (kept entries divided by the keep probability "
+                     "1 - p), so evaluation is the identity; do not scale at test time (nor "
+                     "in both modes)",
+    "drops_in_eval": "entries are dropped in eval mode: check self.training and return x "
+                     "unchanged when it is False",
+    "eval_draws": "eval mode must not draw from the rng (it would shift every later "
+                  "training mask): return before drawing when self.training is False",
+    "no_inverted_scale": "the kept entries are not rescaled: dropping shrinks the expected "
+                         "output by the keep probability 1 - p, so divide the kept entries "
+                         "by 1 - p in training (inverted dropout)",
+    "scale_by_p": "the kept entries are scaled by p (or 1 - p); inverted dropout divides them "
+                  "by the keep probability 1 - p, i.e. multiplies by 1 / (1 - p), which keeps "
+                  "the expectation of every entry",
+    "keep_drop_swapped": "the share of dropped entries is 1 - p instead of p: p is the "
+                         "probability of dropping an entry, 1 - p that of keeping it",
+    "fresh_mask": "backward uses another mask than the forward before it: draw the mask once "
+                  "in forward, keep it (self), and multiply dout by that same mask",
 }
 
 

@@ -36,4 +36,8 @@ HIDDEN: dict[str, list[dict]] = {
     "init.xavier": [{"seed": 1029, "shape": [150, 420]}],
     "init.he": [{"seed": 1030, "shape": [420, 150]}],
     "capstone.digits": [],
+    # lesson 10
+    "regularise.weight_decay": [{"seed": 1050, "d": 7, "m": 5, "k": 3}],
+    "dropout.forward": [{"seed": 1051, "n": 64, "d": 45}],
+    "dropout.backward": [{"seed": 1052, "n": 33, "d": 70}],
 }

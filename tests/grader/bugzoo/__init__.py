@@ -258,3 +258,70 @@ BUGS += [
         "        return diff * (2.0 * dloss / diff.size)",
         "        return diff * (2.0 * dloss / diff.shape[0])", "rows_not_entries"),
 ]
+
+# lesson 10: weight decay and dropout
+R = "regularise.py"
+DECAY = "        if p.value.ndim >= 2:\n            p.grad += lam * p.value\n"
+KEEP = "keep = self.rng.random(x.shape) >= self.p"
+SCALE = "self._mask = keep / (1.0 - self.p)"
+EVAL = "        if not self.training or self.p == 0.0:\n            self._mask = None\n" \
+       "            return x.copy()\n"
+BACK = "return (dout * self._mask).astype(dout.dtype, copy=False)"
+BUGS += [
+    bug("weight decay on the bias too", "regularise.weight_decay", R, DECAY,
+        "        p.grad += lam * p.value\n", "bias_decayed"),
+    bug("weight decay with the wrong sign", "regularise.weight_decay", R, DECAY,
+        "        if p.value.ndim >= 2:\n            p.grad -= lam * p.value\n", "decay_sign"),
+    bug("weight decay shrinks the values", "regularise.weight_decay", R, DECAY,
+        "        if p.value.ndim >= 2:\n            p.value -= lam * p.value\n",
+        "decay_on_value"),
+    bug("weight decay replaces the gradient", "regularise.weight_decay", R, DECAY,
+        "        if p.value.ndim >= 2:\n            p.grad = lam * p.value\n", "overwrote_grad"),
+    bug("dropout scales at test time instead of training", "dropout.forward", R, SCALE,
+        "self._mask = keep.astype(np.float64)", "scale_at_test",
+        more=((R, EVAL, EVAL.replace("x.copy()", "x * (1.0 - self.p)")),)),
+    bug("dropout scales in both modes", "dropout.forward", R, EVAL,
+        EVAL.replace("x.copy()", "x * (1.0 - self.p)"), "scale_at_test"),
+    bug("dropout scales by p", "dropout.forward", R, SCALE, "self._mask = keep * self.p",
+        "scale_by_p", still_passes=("dropout.backward",)),
+    bug("dropout never rescales", "dropout.forward", R, SCALE,
+        "self._mask = keep.astype(np.float64)", "no_inverted_scale",
+        still_passes=("dropout.backward",)),
+    bug("dropout keeps with probability p", "dropout.forward", R, KEEP,
+        "keep = self.rng.random(x.shape) < self.p", "keep_drop_swapped",
+        still_passes=("dropout.backward",)),
+    bug("dropout draws from np.random", "dropout.forward", R, KEEP,
+        "keep = np.random.random(x.shape) >= self.p", "no_rng",
+        still_passes=("dropout.backward",)),
+    bug("dropout drops in eval mode", "dropout.forward", R, "if not self.training or self.p",
+        "if self.p", "drops_in_eval"),
+    bug("dropout draws in eval mode too", "dropout.forward", R, EVAL,
+        "        self.rng.random(x.shape)\n" + EVAL, "eval_draws",
+        still_passes=("dropout.backward",)),
+    bug("dropout backward draws a fresh mask", "dropout.backward", R, BACK,
+        "return dout * (self.rng.random(dout.shape) >= self.p) / (1.0 - self.p)",
+        "fresh_mask", still_passes=("dropout.forward",)),
+    bug("dropout promotes float32 to float64", "dropout.forward", R,
+        "return (x * self._mask).astype(x.dtype, copy=False)", "return x * self._mask",
+        still_passes=("dropout.backward",)),
+    bug("dropout backward promotes float32 dout", "dropout.backward", R, BACK,
+        "return dout * self._mask", still_passes=("dropout.forward",)),
+    bug("dropout backward forgets the scale", "dropout.backward", R, BACK,
+        "return dout * (self._mask != 0)", "no_inverted_scale",
+        still_passes=("dropout.forward",)),
+]
+ALTERNATIVES += [
+    Variant("dropout with a boolean mask, scaled in both passes", "dropout.forward", (
+        (R, SCALE, "self._mask = keep"),
+        (R, "return (x * self._mask).astype", "return (x * self._mask / (1.0 - self.p)).astype"),
+        (R, BACK, "return dout * self._mask / (1.0 - self.p)"))),
+    Variant("dropout backward with a boolean mask", "dropout.backward", (
+        (R, SCALE, "self._mask = keep"),
+        (R, "return (x * self._mask).astype", "return (x * self._mask / (1.0 - self.p)).astype"),
+        (R, BACK, "return np.where(self._mask, dout / (1.0 - self.p), 0.0)"))),
+    bug("dropout drawn with rng.binomial", "dropout.forward", R, KEEP,
+        "keep = self.rng.binomial(1, 1.0 - self.p, size=x.shape)"),
+    bug("weight decay through np.add, skipping 1-D parameters", "regularise.weight_decay", R,
+        DECAY, "        if p.value.ndim == 1:\n            continue\n"
+        "        np.add(p.grad, lam * p.value, out=p.grad)\n"),
+]
