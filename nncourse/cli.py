@@ -18,6 +18,8 @@ from pathlib import Path
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("nncourse.grader.check_command", "run the public checks of your nnlib"),
     "hint": ("nncourse.grader.hint_command", "show the next hint of an exercise"),
+    "status": ("nncourse.student.status",
+               "show each exercise: passed, failing or not started, and hints used"),
     "submit": ("nncourse.student.submit", "pack a lesson notebook with your nnlib for hand-in"),
     "release": ("nncourse.release.command", "regenerate nnlib/ and lessons/ from solutions/"),
     "grade": ("nncourse.grader.grade_command", "grade DIR/nnlib with all checks, hidden included"),

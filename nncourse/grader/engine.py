@@ -120,11 +120,11 @@ TIMEOUTS_BEFORE_HURRY, HURRIED_TIMEOUT = 3, 1.5
 REFERENCE_CACHE: dict[tuple, list[Result]] = {}
 
 
-def source_hash(package: Path) -> str:
-    """A fingerprint of the ``.py`` files of a package (its code version)."""
+def source_hash(package: Path, suffixes: tuple[str, ...] = (".py",)) -> str:
+    """A fingerprint of the ``.py`` files (or other ``suffixes``) of a package: its version."""
     h = hashlib.sha256()
-    for path in sorted(Path(package).rglob("*.py")):
-        if "__pycache__" not in path.parts:
+    for path in sorted(Path(package).rglob("*")):
+        if path.suffix in suffixes and path.is_file() and "__pycache__" not in path.parts:
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

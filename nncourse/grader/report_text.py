@@ -68,7 +68,7 @@ def message(row: dict, report: dict | None = None) -> str:
             text += (f"\nThis check runs your {', '.join(used)}, which did not pass "
                      "above; fix that first (this failure may come from it).")
     if row["status"] == "not_implemented":
-        match = re.match(r"Exercise (\S+) ", text)
+        match = re.match(r"Exercise ([^\s:]+)", text)
         if match and match.group(1) != row["id"]:
             text = (f"{row['id']} needs {match.group(1)}, which is not implemented yet; "
                     f"do that first.\n{text}")

@@ -103,7 +103,7 @@ include = ["nnlib*", "nncourse*"]
 nnlib = ["datasets/*"]
 nncourse = ["**/*.json", "**/*.npz"]
 """
-GITIGNORE = "__pycache__/\n*.pyc\n*.egg-info/\n.venv/\n.ipynb_checkpoints/\nsubmit/\n"
+GITIGNORE = "__pycache__/\n*.pyc\n*.egg-info/\n.venv/\n.ipynb_checkpoints/\nsubmit/\n.nncourse/\n"
 
 
 class BundleError(RuntimeError):
