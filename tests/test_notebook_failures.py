@@ -104,3 +104,30 @@ def test_other_errors_keep_their_traceback_and_lose_their_empty_figure():
     assert caused.value.exercise == "init.he" and caused.value.lesson is None
     assert plt.get_fignums() == [kept.number]
     plt.close(kept)
+
+
+def stub_failures(cell) -> list[str]:
+    """The errors of one executed cell that a student should not see: a stub's traceback.
+
+    Allowed are a failing check's one line (ChecksFailed), a wrapped demo cell's one line
+    (FinishFirst), the student's own answer cell still raising NotImplementedError, and
+    any error after one of those (a name the failed cell would have defined).
+    """
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    answer_cell = cell.get("metadata", {}).get("nbgrader", {}).get("solution", False)
+    return [f"{o.ename}: {o.evalue}" for o in errors
+            if o.ename == "NotImplementedError" and not answer_cell]
+
+
+@pytest.mark.parametrize("lesson", sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb")))
+def test_every_released_cell_on_the_stubs_fails_in_one_line(lesson, tmp_path):
+    """Run the released lesson on the stubs: does every demo cell that needs an unfinished
+    exercise name it (``with nncourse.uses_your_nnlib():``) instead of a traceback?"""
+    shutil.copytree(ROOT / "nnlib", tmp_path / "nnlib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    nb = nbformat.read(ROOT / "lessons" / lesson, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env=dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline"))
+    unwrapped = {i: stub_failures(cell) for i, cell in enumerate(nb.cells) if stub_failures(cell)}
+    assert not unwrapped, f"cells to wrap in nncourse.uses_your_nnlib(): {unwrapped}"
