@@ -261,7 +261,7 @@ BUGS += [
 
 # lesson 10: weight decay and dropout
 R = "regularise.py"
-DECAY = "        if p.value.ndim >= 2:\n            p.grad += lam * p.value\n"
+DECAY = "    for p in weight_matrices(params):\n        p.grad += lam * p.value\n"
 KEEP = "keep = self.rng.random(x.shape) >= self.p"
 SCALE = "self._mask = keep / (1.0 - self.p)"
 EVAL = "        if not self.training or self.p == 0.0:\n            self._mask = None\n" \
@@ -269,14 +269,13 @@ EVAL = "        if not self.training or self.p == 0.0:\n            self._mask =
 BACK = "return (dout * self._mask).astype(dout.dtype, copy=False)"
 BUGS += [
     bug("weight decay on the bias too", "regularise.weight_decay", R, DECAY,
-        "        p.grad += lam * p.value\n", "bias_decayed"),
+        "    for p in params:\n        p.grad += lam * p.value\n", "bias_decayed"),
     bug("weight decay with the wrong sign", "regularise.weight_decay", R, DECAY,
-        "        if p.value.ndim >= 2:\n            p.grad -= lam * p.value\n", "decay_sign"),
+        DECAY.replace("+=", "-="), "decay_sign"),
     bug("weight decay shrinks the values", "regularise.weight_decay", R, DECAY,
-        "        if p.value.ndim >= 2:\n            p.value -= lam * p.value\n",
-        "decay_on_value"),
+        DECAY.replace("p.grad +=", "p.value -="), "decay_on_value"),
     bug("weight decay replaces the gradient", "regularise.weight_decay", R, DECAY,
-        "        if p.value.ndim >= 2:\n            p.grad = lam * p.value\n", "overwrote_grad"),
+        DECAY.replace("+=", "="), "overwrote_grad"),
     bug("dropout scales at test time instead of training", "dropout.forward", R, SCALE,
         "self._mask = keep.astype(np.float64)", "scale_at_test",
         more=((R, EVAL, EVAL.replace("x.copy()", "x * (1.0 - self.p)")),)),
@@ -322,6 +321,6 @@ ALTERNATIVES += [
     bug("dropout drawn with rng.binomial", "dropout.forward", R, KEEP,
         "keep = self.rng.binomial(1, 1.0 - self.p, size=x.shape)"),
     bug("weight decay through np.add, skipping 1-D parameters", "regularise.weight_decay", R,
-        DECAY, "        if p.value.ndim == 1:\n            continue\n"
+        DECAY, "    for p in params:\n        if p.value.ndim == 1:\n            continue\n"
         "        np.add(p.grad, lam * p.value, out=p.grad)\n"),
 ]
