@@ -111,6 +111,13 @@ def test_a_student_writes_one_hot_in_the_browser_and_the_check_cell_says_pass(co
                 notebook = page.locator(".jp-NotebookPanel").first
                 notebook.locator(".jp-CodeCell", has_text=CHECK).first.wait_for()
                 page.screenshot(path=shots / "1-lesson00.png")
+                # opened and its kernel connected, the notebook is not marked unsaved (the
+                # release stores the language_info a kernel reports; a partial one is dirty)
+                page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+                page.wait_for_timeout(1500)
+                tab = page.locator(".lm-TabBar-tab", has_text="00_welcome.ipynb").first
+                assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), \
+                    "lesson 00 is marked unsaved as soon as it opens"
 
                 # run the lesson's import cell, as a student does first
                 imports = notebook.locator(".jp-CodeCell", has_text="import nncourse").first

@@ -217,6 +217,10 @@ def tiny_notebook(*cells):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
+    nb.metadata["language_info"] = {
+        "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+        "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3", "version": "3.11.7"}
     nb.cells = list(cells)
     return nb
 
@@ -245,6 +249,7 @@ def test_release_strips_solutions_and_hidden_tests_deterministically():
     (lambda nb: nb.cells[0].metadata["nbgrader"].update(schema_version=2), "schema_version"),
     (lambda nb: nb.cells[0].metadata["nbgrader"].update(locked=False), "must be locked"),
     (lambda nb: nb.metadata["kernelspec"].update(name="python2"), "kernelspec"),
+    (lambda nb: nb.metadata["language_info"].pop("version"), "language_info lacks version"),
     (lambda nb: nb.cells.append(nbformat.v4.new_code_cell(
         "### BEGIN SOLUTION\nx = 1\n### END SOLUTION")), "ClearSolutions"),
     (lambda nb: nb.cells.append(graded_check_cell("linear.forward", 2, cell_id="again")),

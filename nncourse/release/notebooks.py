@@ -53,11 +53,18 @@ def _pipeline() -> list:
     ]
 
 
+# what an ipykernel reports in kernel_info and JupyterLab writes into a saved notebook
+LANGUAGE_INFO = ("codemirror_mode", "file_extension", "mimetype", "name",
+                 "nbconvert_exporter", "pygments_lexer", "version")
+
+
 def read_source(data: bytes, rel: str) -> NotebookNode:
     """Parse and validate a source notebook; raise ``ReleaseError`` on anything malformed.
 
-    Checks: valid nbformat 4 JSON, kernelspec ``python3``, no stored outputs or execution
-    counts, and for every cell with nbgrader metadata: schema version 3, a ``grade_id``
+    Checks: valid nbformat 4 JSON, kernelspec ``python3``, the ``language_info`` a kernel
+    reports (JupyterLab fills in a partial one when the kernel connects and marks the
+    notebook unsaved on opening), no stored outputs or execution counts, and for every
+    cell with nbgrader metadata: schema version 3, a ``grade_id``
     unique in the notebook, ``points > 0`` on graded cells, and autograded test cells locked.
     """
     where = f"solutions/lessons/{rel}"
@@ -69,6 +76,11 @@ def read_source(data: bytes, rel: str) -> NotebookNode:
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     if kernel != KERNEL_NAME:
         raise ReleaseError(f"{where}: expected kernelspec name {KERNEL_NAME!r}, got {kernel!r}")
+    missing = [key for key in LANGUAGE_INFO if key not in nb.metadata.get("language_info", {})]
+    if missing:
+        raise ReleaseError(f"{where}: metadata.language_info lacks {', '.join(missing)} "
+                           "(JupyterLab would mark the notebook unsaved as it opens); "
+                           "save the notebook once from JupyterLab after its kernel started")
     seen: set[str] = set()
     for index, cell in enumerate(nb.cells):
         _check_cell(cell, f"{where} cell {index}", seen)
