@@ -107,16 +107,16 @@ def test_other_errors_keep_their_traceback_and_lose_their_empty_figure():
 
 
 def stub_failures(cell) -> list[str]:
-    """The errors of one executed cell that a student should not see: a stub's traceback.
+    """A stub's tracebacks in one executed cell: the errors a student should not see.
 
-    Allowed are a failing check's one line (ChecksFailed), a wrapped demo cell's one line
-    (FinishFirst), the student's own answer cell still raising NotImplementedError, and
-    any error after one of those (a name the failed cell would have defined).
+    Only a ``NotImplementedError`` outside the student's own answer cell counts. A failing
+    check's one line (``ChecksFailed``), a wrapped demo cell's (``FinishFirst``) and what
+    follows them (a ``NameError`` for a name the failed cell would have defined) do not.
     """
-    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-    answer_cell = cell.get("metadata", {}).get("nbgrader", {}).get("solution", False)
-    return [f"{o.ename}: {o.evalue}" for o in errors
-            if o.ename == "NotImplementedError" and not answer_cell]
+    if cell.get("metadata", {}).get("nbgrader", {}).get("solution", False):
+        return []
+    return [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", [])
+            if o.output_type == "error" and o.ename == "NotImplementedError"]
 
 
 @pytest.mark.parametrize("lesson", sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb")))
@@ -129,5 +129,6 @@ def test_every_released_cell_on_the_stubs_fails_in_one_line(lesson, tmp_path):
     client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute(env=dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline"))
-    unwrapped = {i: stub_failures(cell) for i, cell in enumerate(nb.cells) if stub_failures(cell)}
+    failures = {i: stub_failures(cell) for i, cell in enumerate(nb.cells)}
+    unwrapped = {i: errors for i, errors in failures.items() if errors}
     assert not unwrapped, f"cells to wrap in nncourse.uses_your_nnlib(): {unwrapped}"

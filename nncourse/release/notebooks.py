@@ -64,8 +64,8 @@ def read_source(data: bytes, rel: str) -> NotebookNode:
     Checks: valid nbformat 4 JSON, kernelspec ``python3``, the ``language_info`` a kernel
     reports (JupyterLab fills in a partial one when the kernel connects and marks the
     notebook unsaved on opening), no stored outputs or execution counts, and for every
-    cell with nbgrader metadata: schema version 3, a ``grade_id``
-    unique in the notebook, ``points > 0`` on graded cells, and autograded test cells locked.
+    cell with nbgrader metadata: schema version 3, a ``grade_id`` unique in the notebook,
+    ``points > 0`` on graded cells, and autograded test cells locked.
     """
     where = f"solutions/lessons/{rel}"
     try:
