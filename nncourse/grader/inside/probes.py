@@ -4,59 +4,19 @@ This is trusted code running in the untrusted worker. Each *probe* takes JSON ar
 and input arrays, calls the student's functions, and returns a dict of arrays (outputs,
 gradients, forward values at perturbed points, "was the input changed" flags). It
 computes no verdict: comparisons and finite differences happen on the trusted side. An
-exception from student code is reported per call as ``{"error": ..., "type": ...}``.
+exception from student code is reported per call as ``{"error": ..., "type": ...}``
+(``calling.run_calls``).
 """
 
 from __future__ import annotations
 
 import importlib
 import itertools
-import os
-import traceback
 
 import numpy as np
 
 from nncourse.grader.inside import standins
-
-PROBES = {}
-
-
-def probe(function):
-    """Register ``function`` as a probe under its name."""
-    PROBES[function.__name__] = function
-    return function
-
-
-class BadReturn(TypeError):
-    """The student's function returned something that is not an array of numbers."""
-
-
-def as_numbers(value, what: str) -> np.ndarray:
-    """``value`` as a numeric ndarray, or ``BadReturn`` naming ``what``."""
-    if value is None:
-        raise BadReturn(f"{what} returned None; expected an array (did you forget 'return'?)")
-    if isinstance(value, list):
-        raise BadReturn(f"{what} returned a list; expected a numpy array (numpy operations "
-                        "on arrays return arrays: no list is needed)")
-    try:
-        array = np.array(value)
-    except Exception:
-        raise BadReturn(f"{what} returned {type(value).__name__}, expected an array") from None
-    if array.dtype.kind not in "biuf":
-        raise BadReturn(f"{what} returned {type(value).__name__} of dtype {array.dtype}, "
-                        "expected numbers")
-    return array
-
-
-def attribute(path: str):
-    """``nnlib.<module>.<name>`` for ``path = "module.name"``."""
-    module, name = path.rsplit(".", 1)
-    return getattr(importlib.import_module(f"nnlib.{module}"), name)
-
-
-def changed(before: np.ndarray, after: np.ndarray) -> bool:
-    """True when ``after`` no longer equals ``before`` (NaNs compare equal)."""
-    return not np.array_equal(before, after, equal_nan=True)
+from nncourse.grader.inside.calling import as_numbers, attribute, changed, probe
 
 
 def layers_module():
@@ -356,44 +316,3 @@ def capstone(args, a):
     for _ in range(args["epochs"]):
         train.train_epoch(model, loss_fn, opt, a["X"], a["y"], args["batch_size"], rng=rng)
     return {"logits": as_numbers(model.forward(a["X_test"]), "forward")}
-
-
-def where(error: BaseException) -> str:
-    """Where in the student's code ``error`` was raised, as `` (at nnlib/x.py, line 9, in f)``.
-
-    The last frame inside ``nnlib/`` that the exception passed through; "" when it never
-    reached the student's code.
-    """
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if f"{os.sep}nnlib{os.sep}" in f.filename]
-    if not frames:
-        return ""
-    last = frames[-1]
-    relative = "nnlib" + last.filename.rsplit(f"{os.sep}nnlib", 1)[1]
-    return f" (at {relative}, line {last.lineno}, in {last.name})"
-
-
-def run_calls(calls: list[dict], arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
-    """Run each call on its inputs; return the answer message (meta, arrays)."""
-    meta, out = {"results": []}, {}
-    for index, spec in enumerate(calls):
-        inputs = {local: arrays[name] for local, name in spec.get("inputs", {}).items()}
-        try:
-            result = PROBES[spec["probe"]](spec.get("args", {}), inputs)
-            for key, value in result.items():
-                out[f"{index}/{key}"] = np.asarray(value)
-            meta["results"].append({"ok": True, "keys": sorted(result)})
-        except BaseException as error:  # noqa: B036 - student code may raise anything
-            try:
-                message = str(error)
-            except BaseException:  # noqa: B036
-                message = "(the exception could not be shown)"
-            if not isinstance(error, (NotImplementedError, BadReturn)):
-                message = (message[:400] + where(error)) if len(message) > 400 else \
-                    message + where(error)
-            meta["results"].append({
-                "ok": False, "type": type(error).__name__,
-                "message": message if len(message) < 500 else message[:497] + "...",
-                "not_implemented": isinstance(error, NotImplementedError),
-            })
-    return meta, out
