@@ -19,12 +19,12 @@ import hashlib
 import json
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from nncourse.grader.checks.base import Call, Failure, Result, Variant, Verdict
+from nncourse.grader.checks.base import Call, Failure, Result, Variant, Verdict, matches_any
 from nncourse.grader.checks.diagnose import hint
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import Exercise
@@ -65,7 +65,10 @@ def plan(exercise: Exercise, hidden: bool, context: dict | None = None) -> Plann
     calls, spans = [], []
     for variant in variants:
         start = len(calls)
-        calls.extend(check.plan(variant))
+        for call in check.plan(variant):
+            if call.fill:  # call i of the variant is call start + i of the exercise
+                call.fill = (call.fill[0] + start, call.fill[1])
+            calls.append(call)
         spans.append((variant, start, len(calls)))
     return Planned(exercise, check, spans, calls)
 
@@ -267,31 +270,65 @@ def grade_once(package: Path, exercises: list[Exercise], *, hidden: bool,
     reference_run = ReferenceRun(reference, planned)
     got_all: dict[str, Answer] = {}
     session = Session(package, preload(planned), limits or WorkerLimits())
-    timeouts = 0
+    run = StudentRun(session, timeout)
     try:
+        for p in planned:  # stand-in calls wait for the reference (below)
+            if not any(c.fill for c in p.calls):
+                got_all[p.exercise.id] = run(p, p.calls)
+        want_all, reference_error = reference_run.results()
+        wants = {p.exercise.id: want_all.get(p.exercise.id) if reference is not None
+                 else stored_results(stored, p) for p in planned}
         for p in planned:
-            limit = timeout or p.exercise.timeout
-            if timeouts >= TIMEOUTS_BEFORE_HURRY:  # a hang in shared code: do not wait 5 s x 30
-                limit = min(limit, max(HURRIED_TIMEOUT, limit / 3))
-            try:
-                got_all[p.exercise.id] = answer = session.run(p.calls, timeout=limit)
-            except Exception as error:  # the trusted side failed, not the student's code
-                got_all[p.exercise.id] = Answer(GRADER_ERROR, message=fault_text(error))
-                session.close()
-                session.worker = None
-                continue
-            timeouts += answer.status == "timeout"
+            if p.exercise.id not in got_all:
+                got_all[p.exercise.id] = run(p, filled(p.calls, wants[p.exercise.id]))
     finally:
         session.close()
-    want_all, reference_error = reference_run.results()
     for p in planned:
-        want = want_all.get(p.exercise.id) if reference is not None else stored_results(stored, p)
+        want = wants[p.exercise.id]
         if reference is not None and want is None:
             verdicts[p.exercise.id] = grader_fault(reference_error or "no reference results")
             continue
         verdicts[p.exercise.id] = verdict_of(p, got_all[p.exercise.id], want,
                                              stored_missing=reference is None and want is None)
     return verdicts
+
+
+class StudentRun:
+    """Runs exercises in the student's session: timeouts counted, faults of ours caught."""
+
+    def __init__(self, session: Session, timeout: float | None) -> None:
+        self.session, self.timeout, self.timeouts = session, timeout, 0
+
+    def __call__(self, p: Planned, calls: list[Call]) -> Answer:
+        """The worker's answer to ``calls`` (those of ``p``, perhaps filled)."""
+        limit = self.timeout or p.exercise.timeout
+        if self.timeouts >= TIMEOUTS_BEFORE_HURRY:  # a hang in shared code: do not wait 5 s x 30
+            limit = min(limit, max(HURRIED_TIMEOUT, limit / 3))
+        try:
+            answer = self.session.run(calls, timeout=limit)
+        except Exception as error:  # the trusted side failed, not the student's code
+            self.session.close()
+            self.session.worker = None
+            return Answer(GRADER_ERROR, message=fault_text(error))
+        self.timeouts += answer.status == "timeout"
+        return answer
+
+
+def filled(calls: list[Call], want: list[Result] | None) -> list[Call]:
+    """``calls`` with the reference's values their ``fill`` asks for, as ``ref:`` inputs.
+
+    Without reference results (``want`` None: the verdict says why) they go unfilled.
+    """
+    if want is None:
+        return calls
+    out = []
+    for call in calls:
+        if call.fill and len(want) > call.fill[0] and want[call.fill[0]].ok:
+            source = want[call.fill[0]].arrays
+            extra = {f"ref:{k}": v for k, v in source.items() if matches_any(k, call.fill[1])}
+            call = replace(call, inputs={**call.inputs, **extra})
+        out.append(call)
+    return out
 
 
 def fault_text(error: BaseException) -> str:

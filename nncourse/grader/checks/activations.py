@@ -3,12 +3,14 @@
 Forward: the output against the reference on random inputs (and, for the sigmoid and tanh,
 at +-800 where a naive ``exp`` overflows), the dtype kept for float32, the input unchanged.
 
-Backward: ``dx`` against central differences of the student's *own* forward along random
-directions and coordinates, for a random upstream gradient; inputs stay at least 0.1
-away from the kinks of ReLU and leaky ReLU, so ``x > 0`` and ``x >= 0`` masks agree.
-When the forward agrees with the reference, ``dx`` is also compared with the reference.
-A wrong ``dx`` is compared with the signatures of common bugs, built from the student's
-own forward: without the upstream factor, derivative at the output, mask from ``dout``.
+Backward: the derivative of the *true* activation (``checks/truth.py``). When the
+student's forward agrees with the reference, ``dx`` must match central differences of it
+along random directions and the reference; when it does not, the backward is run on the
+cache the true forward keeps and must give the reference's ``dx``. Inputs stay at least
+0.1 away from the kinks of ReLU and leaky ReLU, so ``x > 0`` and ``x >= 0`` masks agree.
+A wrong ``dx`` is compared with the signatures of common bugs, built from the true
+forward: without the upstream factor, derivative at the output, a mask from ``dout`` or
+reversed, and the derivative of the student's own (wrong) forward.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
 
 SMALL = {"seed": 1, "n": 3, "d": 4}
 
@@ -97,7 +100,7 @@ class ActivationForward(Check):
 
 
 class ActivationBackward(Check):
-    """``backward(dout)`` against finite differences of the student's own forward."""
+    """``backward(dout)``: the derivative of the true activation (see ``checks/truth.py``)."""
 
     def __init__(self, module: str, init: dict | None = None, kinks: bool = False,
                  slope: float | None = None):
@@ -112,40 +115,80 @@ class ActivationBackward(Check):
             rng.standard_normal(shape) * 1.5
         dout = rng.standard_normal(shape)
         dirs = nm.directions(rng, shape)
-        args = {"module": self.module, "init": self.init, "elementwise_h": nm.H}
+        args = {"module": self.module, "init": self.init, "elementwise_h": nm.H,
+                "report_cache": True}
         inputs = {"x": x, "dout": dout, "xs": nm.perturbed(x, dirs)}
-        call = Call("module", args, inputs, want=("y", "dx"))
+        call = Call("module", args, inputs, want=("y", "dx", "ys_elem", "ys_out", CACHE))
         call.dirs = dirs
-        return [call]
+        calls = [call, on_true_forward(call, 0, "y", ("x", "dout"))]
+        if not self.kinks:  # the output's formula fed the input (on the reference: a bug)
+            bug = {"module": self.module, "init": self.init, "output_as_input": True}
+            calls.append(Call("module", bug, {"x": x, "dout": dout}, want=("dx",),
+                              label="bug"))
+        return calls
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.module.split(".")[1]
         call, result = calls[0], require(got[0], f"{name}.forward/backward")
         x, dout = call.inputs["x"], call.inputs["dout"]
-        dx = result["dx"]
         no_mutation(result, ["x"], f"{name}.forward")
         no_mutation(result, ["dout"], f"{name}.backward")
-        nm.check_shape(dx, x.shape, f"{name}.backward(dout)")
+        nm.check_shape(result["dx"], x.shape, f"{name}.backward(dout)")
         numeric = nm.directional(result["ys"], nm.H, dout)
-        analytic = nm.along(dx, call.dirs)
-        local = (result["ys_elem"][0] - result["ys_elem"][1]) / (2 * nm.H)
-        ref = want[0]["dx"] if want is not None else None
-        matches = None if want is None else nm.close(result["y"], want[0]["y"], 1e-7, 1e-12)
-        if nm.gradient_ok(analytic, numeric, dx, ref, matches):
+        analytic = nm.along(result["dx"], call.dirs)
+        what = f"{name}.backward(dout) (for a random dout)"
+        shown = [("x", x), ("dout", dout)]
+        if want is None:  # no reference here: the student's own forward is all there is
+            if nm.close(analytic, numeric, rtol=1e-5, atol=1e-7):
+                return
+            compare(result["dx"], dout * local_slope(result), what, variant, rtol=1e-5,
+                    atol=1e-7, inputs=shown, candidates=self.candidates([result], x, dout))
+            raise Failure(f"{name}.backward(dout) does not match central differences of your "
+                          "forward along random directions")
+        ref = want[0]["dx"]
+        if nm.close(result["y"], want[0]["y"], 1e-7, 1e-12):
+            if nm.gradient_ok(analytic, numeric, result["dx"], ref, True):
+                return
+            compare(result["dx"], ref, what, variant, rtol=1e-5, atol=1e-7, inputs=shown,
+                    candidates=self.candidates(want, x, dout))
+            raise Failure(f"{name}.backward(dout) does not match central differences of your "
+                          "forward along random directions")
+        true = true_forward_result(got[1], f"{name}.backward")
+        if nm.close(true["dx"], ref, 1e-6, 1e-10):
             return
-        at_output = (result["ys_out"][0] - result["ys_out"][1]) / (2 * nm.H)
-        candidates = {"no_upstream": local, "derivative_at_output": dout * at_output}
+        candidates = self.candidates(want, x, dout)
+        candidates["follows_own_forward"] = dout * local_slope(result)
+        try:
+            compare(true["dx"], ref, what, variant, rtol=1e-5, atol=1e-7, inputs=shown,
+                    candidates=candidates)
+        except Failure as failure:
+            raise explain(failure, name, true) from None
+
+    def candidates(self, source, x, dout):
+        """What common bugs return, from the results ``source`` (the reference's if known).
+
+        Without the upstream factor, the derivative at the output, the output's formula
+        fed the input, and for the rectifiers a mask taken from ``dout``, or reversed,
+        or the slope left out.
+        """
+        at_output = (source[0]["ys_out"][0] - source[0]["ys_out"][1]) / (2 * nm.H)
+        candidates = {"no_upstream": local_slope(source[0]),
+                      "derivative_at_output": dout * at_output}
+        if len(source) > 2 and source[2].ok and "dx" in source[2]:
+            candidates["formula_at_input"] = source[2]["dx"]
         if self.slope is not None:
             candidates["wrong_mask"] = np.where(dout > 0, dout, self.slope * dout)
+            candidates["mask_reversed"] = np.where(x > 0, self.slope * dout, dout)
         if self.slope:  # leaky ReLU: the slope left out, or the default one hard-coded
             candidates["slope_ignored"] = np.where(x > 0, dout, 0.0)
             candidates["slope_ignored_default"] = np.where(x > 0, dout, 0.01 * dout)
-        expected = ref if ref is not None else dout * local
-        compare(dx, expected, f"{name}.backward(dout) (for a random dout)", variant,
-                rtol=1e-5, atol=1e-7, inputs=[("x", x), ("dout", dout)], candidates=candidates)
-        raise Failure(f"{name}.backward(dout) does not match central differences of your "
-                      "forward along random directions")
+        return candidates
+
+
+def local_slope(source) -> np.ndarray:
+    """The elementwise derivative of ``source``'s forward at x, by central differences."""
+    return (source["ys_elem"][0] - source["ys_elem"][1]) / (2 * nm.H)
 
 
 SIGMOID_FORWARD = ActivationForward("activations.Sigmoid", extreme=800.0)

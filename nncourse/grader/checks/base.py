@@ -42,13 +42,32 @@ class Variant:
 
 @dataclass
 class Call:
-    """One probe call: ``probe`` name, JSON ``args``, ``inputs`` arrays, reference keys."""
+    """One probe call: ``probe`` name, JSON ``args``, ``inputs`` arrays, reference keys.
+
+    ``want`` names the keys of the reference's result a check compares with (stored for
+    the public variant); a name ending in ``*`` keeps every key it begins. ``fill`` makes
+    the call a *stand-in* call: ``(i, keys)`` gives it, as inputs ``ref:<key>``, the
+    reference's values of ``keys`` (names or ``prefix*``) from call ``i`` of the same
+    variant, so that the student's code runs on what the true code computed (the
+    engine runs such calls once the reference's results are in; the reference itself
+    runs them without, being its own truth).
+    """
 
     probe: str
     args: dict
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
     want: tuple[str, ...] = ()
     label: str = ""
+    fill: tuple[int, tuple[str, ...]] | None = None
+
+    def wants(self, key: str) -> bool:
+        """True when ``key`` of the reference's result is one this call's check compares with."""
+        return matches_any(key, self.want)
+
+
+def matches_any(key: str, names: tuple[str, ...]) -> bool:
+    """``key`` is one of ``names``, or begins a name ending in ``*``."""
+    return any(key == n or (n.endswith("*") and key.startswith(n[:-1])) for n in names)
 
 
 @dataclass

@@ -40,6 +40,15 @@ HINTS = {
                      "np.tanh, or a form that never takes exp of a large positive number",
     "derivative_at_output": "the derivative is taken at the output instead of the input "
                             "(f'(f(x)) instead of f'(x))",
+    "formula_at_input": "the derivative's formula, written in terms of the forward's "
+                        "output, is evaluated at the input x: feed it the output that "
+                        "forward cached",
+    "follows_own_forward": "this backward is the derivative of your forward, but your "
+                           "forward is not the true function: fix forward first (its own "
+                           "check says how); backward is graded against the derivative of "
+                           "the true function",
+    "mask_reversed": "the mask is reversed: the slope 1 belongs where x > 0 and the small "
+                     "slope where x <= 0",
     "wrong_mask": "the mask comes from the wrong array (use the cached forward input x, "
                   "not dout)",
     "unstable_softmax": "overflow at large logits: subtract the row maximum before exp "

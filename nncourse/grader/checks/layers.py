@@ -3,8 +3,10 @@
 ``linear.forward``: ``forward(x)`` with given ``W`` and ``b`` against the reference, for a
 batch and for a single row. ``linear.backward``: ``dx``, ``W.grad`` and ``b.grad``
 against central differences of the student's own forward along random directions and
-coordinates (all coordinates on the small public sizes), then against the reference
-when the forward agrees; a second ``backward`` must double the gradients (they
+coordinates (all coordinates on the small public sizes) and against the reference when
+the forward agrees; when it does not, against the reference alone (the true derivative:
+``Linear.backward`` needs only the cached input, which a wrong forward still keeps, so
+no stand-in cache is needed); a second ``backward`` must double the gradients (they
 accumulate). ``Sequential`` is checked with grader-owned stand-in modules (a scale, a
 row reversal, a square), never with the student's layers, so a bug elsewhere does not
 cost these points; the stand-ins log their calls, which shows the order.
@@ -18,6 +20,7 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.truth import explain
 
 
 def linear_args(d, m, twice=False):
@@ -107,8 +110,15 @@ class LinearBackward(Check):
             if nm.gradient_ok(analytic, numeric, result[grad_key], ref, matches):
                 continue
             label = "dx" if name == "x" else f"{name}.grad"
-            if matches is False:
-                compare(result[grad_key], ref, label, variant, rtol=1e-6, atol=1e-10, n=n)
+            if matches is False:  # graded against the true derivative (checks/truth.py)
+                own = {"follows_own_forward": result[grad_key]} if nm.close(
+                    analytic, numeric, rtol=1e-5, atol=1e-7) else {}
+                try:
+                    compare(result[grad_key], ref, label, variant, rtol=1e-6, atol=1e-10,
+                            n=n, candidates=own)
+                except Failure as failure:
+                    raise explain(failure, "Linear", result) from None
+                continue
             candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
             if name == "b":
                 candidates["bias_not_summed"] = nm.along(np.full(m, dout.sum()), dirs)

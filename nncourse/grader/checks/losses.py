@@ -4,7 +4,9 @@ Forward: the loss value against the reference on random inputs and at logits of
 +-1000 (where a naive formula overflows or takes ``log(0)``), inputs left unchanged,
 and a clear ``ValueError`` for MSE on ``(N, 1)`` predictions against ``(N,)`` targets.
 Backward: ``dpred`` for an upstream ``dloss`` against central differences of the
-student's own loss along random directions and coordinates, and against the reference.
+student's own loss along random directions and coordinates, and against the reference;
+when the student's forward gives another value than the reference, the backward is run
+on the true forward's cache and must give the reference's ``dpred`` (``checks/truth.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
 
 DLOSS = 0.7
 
@@ -52,15 +55,30 @@ def per_row(n_of, expected, pred) -> dict:
 class LossForward(Check):
     """``forward(pred, target)`` of a loss against the reference."""
 
-    def __init__(self, loss, cases, unstable, n_of, errors=()):
+    def __init__(self, loss, cases, unstable, n_of, errors=(), softmax_standin=False):
         self.loss, self.cases, self.unstable, self.n_of = loss, cases, unstable, n_of
-        self.errors = errors
+        self.errors, self.softmax_standin = errors, softmax_standin
         self.public = [{"seed": 5, "n": 4, "m": 3}]
 
     def plan(self, variant):
-        """The calls of one variant (see ``Check.plan``)."""
-        calls = [Call("loss", {"loss": self.loss}, {"pred": p, "target": t}, want=("value",))
-                 for p, t in self.cases(variant.rng(), variant["n"], variant["m"])]
+        """The calls of one variant (see ``Check.plan``).
+
+        With ``softmax_standin`` each case is a pair: the call that gives the reference's
+        ``log_softmax`` of the logits, then the graded call, in which those true values
+        stand in for the student's ``softmax`` and ``log_softmax`` (``softmax.forward``,
+        a separate exercise, so a bug there costs its own points only).
+        """
+        calls = []
+        for p, t in self.cases(variant.rng(), variant["n"], variant["m"]):
+            if self.softmax_standin:
+                source = Call("loss", {"loss": self.loss, "report_logsm": True},
+                              {"pred": p, "target": t}, want=("value", "logsm"),
+                              label="source")
+                calls += [source, Call("loss", {"loss": self.loss}, {"pred": p, "target": t},
+                                       fill=(len(calls), ("logsm",)))]
+            else:
+                calls.append(Call("loss", {"loss": self.loss}, {"pred": p, "target": t},
+                                  want=("value",)))
         for pred, target in self.errors:
             calls.append(Call("loss", {"loss": self.loss}, {"pred": pred, "target": target},
                               label="error"))
@@ -70,6 +88,9 @@ class LossForward(Check):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
+            if call.label == "source":
+                continue
+            expected_at = i - 1 if call.fill else i
             pred, target = call.inputs["pred"], call.inputs["target"]
             if call.label == "error":
                 if result.ok or result.error_type != "ValueError":
@@ -92,7 +113,7 @@ class LossForward(Check):
                               self.unstable if extreme else None)
             if want is None:
                 continue
-            expected = float(want[i]["value"])
+            expected = float(want[expected_at]["value"])
             if not nm.close(value, expected, 1e-7, 1e-10):
                 code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
                                 candidates=per_row(self.n_of, np.array([expected]), pred))
@@ -123,10 +144,10 @@ class LossBackward(Check):
             inputs = {"pred": pred, "target": target}
             if not large:
                 inputs["preds"] = nm.perturbed(pred, dirs)
-            call = Call("loss", {"loss": self.loss, "dloss": DLOSS}, inputs,
-                        want=("value", "dpred"))
+            call = Call("loss", {"loss": self.loss, "dloss": DLOSS, "report_cache": True},
+                        inputs, want=("value", "dpred", CACHE))
             call.dirs = dirs
-            calls.append(call)
+            calls += [call, on_true_forward(call, len(calls), "value", ("pred", "target"))]
         return calls
 
     def candidates(self, expected, pred, target, dirs=None):
@@ -148,6 +169,8 @@ class LossBackward(Check):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.loss.split(".")[1]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
+            if call.label == "true_forward":
+                continue
             result = require(result, f"{name}.backward")
             pred, target = call.inputs["pred"], call.inputs["target"]
             no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
@@ -163,6 +186,9 @@ class LossBackward(Check):
             ref = None if want is None else want[i]["dpred"]
             matches = None if want is None else nm.close(result["value"], want[i]["value"],
                                                          1e-7, 1e-10)
+            if matches is False:  # the true derivative, on the true forward's cache
+                self.judge_on_true_forward(variant, call, result, got[i + 1], ref)
+                continue
             if "preds" not in call.inputs:  # extreme logits: reference only
                 if ref is not None and not nm.close(dpred, ref, 1e-6, 1e-10):
                     compare(dpred, ref, f"{name}.backward() at logits of +-1000", variant,
@@ -173,9 +199,6 @@ class LossBackward(Check):
             if nm.gradient_ok(analytic, numeric, dpred, ref, matches):
                 continue
             n = self.n_of(pred)
-            if matches is False:
-                compare(dpred, ref, f"{name}.backward(dloss={DLOSS})", variant, rtol=1e-6,
-                        atol=1e-10, n=n, candidates=self.candidates(ref, pred, target))
             code = diagnose(analytic, numeric, n=n,
                             candidates=self.candidates(numeric, pred, target, call.dirs))
             text = f"{name}.backward(dloss={DLOSS}) does not match central differences of " \
@@ -185,6 +208,27 @@ class LossBackward(Check):
                 text += "\n" + nm.show_array("pred", pred) + "\n" + \
                     nm.show_array("target", call.inputs["target"])
             raise Failure(text, code)
+
+
+    def judge_on_true_forward(self, variant, call, own, true, ref):
+        """``Failure`` unless the backward, run on the true forward's cache, gives ``ref``."""
+        name = self.loss.split(".")[1]
+        pred, target = call.inputs["pred"], call.inputs["target"]
+        true = true_forward_result(true, f"{name}.backward")
+        dpred = true["dpred"]
+        nm.check_shape(dpred, pred.shape, f"{name}.backward()")
+        if nm.close(dpred, ref, 1e-6, 1e-10):
+            return
+        candidates = self.candidates(ref, pred, target)
+        if "values" in own and nm.close(nm.along(own["dpred"], call.dirs),
+                                        nm.directional(own["values"], nm.H) * DLOSS,
+                                        rtol=1e-5, atol=1e-7):
+            candidates = {"follows_own_forward": own["dpred"], **candidates}
+        try:
+            compare(dpred, ref, f"{name}.backward(dloss={DLOSS})", variant, rtol=1e-6,
+                    atol=1e-10, n=self.n_of(pred), candidates=candidates)
+        except Failure as failure:
+            raise explain(failure, name, true) from None
 
 
 class Softmax(Check):
@@ -254,6 +298,6 @@ BCE_FORWARD = LossForward("losses.BCEWithLogitsLoss", bce_cases, "unstable_loss"
 BCE_BACKWARD = LossBackward("losses.BCEWithLogitsLoss", bce_cases, size_of, "unstable_loss")
 SOFTMAX_FORWARD = Softmax()
 SOFTMAX_CE_FORWARD = LossForward("losses.SoftmaxCrossEntropyLoss", sce_cases,
-                                 "unstable_softmax", rows_of)
+                                 "unstable_softmax", rows_of, softmax_standin=True)
 SOFTMAX_CE_BACKWARD = LossBackward("losses.SoftmaxCrossEntropyLoss", sce_cases, rows_of,
                                    "unstable_softmax")

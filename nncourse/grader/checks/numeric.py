@@ -110,12 +110,13 @@ def gradient_ok(analytic: np.ndarray, numeric: np.ndarray, got: np.ndarray,
     ``analytic`` and ``numeric`` are projections on the same directions; ``got`` and
     ``want`` are the student's and the reference's full gradients. With no reference
     (``forward_matches is None``) only the differences count. When the student's forward
-    matches the reference both must agree; when it does not, the gradient of a wrong
-    forward is ambiguous, so either agreement passes (a bug costs the forward's points
-    once).
+    matches the reference both must agree; when it does not, only the reference counts:
+    the gradient must be the true function's (``checks/truth.py``), so a gradient that
+    mirrors a wrong forward earns nothing, and a wrong forward costs its own points once.
     """
+    if forward_matches is False and want is not None:
+        return close(got, want, rtol=1e-6, atol=1e-10)
     fd_ok = close(analytic, numeric, rtol=1e-5, atol=1e-7)
     if forward_matches is None or want is None:
         return fd_ok
-    ref_ok = close(got, want, rtol=1e-6, atol=1e-10)
-    return (fd_ok and ref_ok) if forward_matches else (fd_ok or ref_ok)
+    return fd_ok and close(got, want, rtol=1e-6, atol=1e-10)

@@ -1,0 +1,105 @@
+"""A backward is graded as the derivative of the true function (``checks/truth.py``).
+
+Each case patches the reference's forward and backward together, grades both exercises
+with the public checks (as a student's ``nncourse check`` does) and asserts both
+verdicts and the words the student reads: a wrong forward with a backward that mirrors
+it earns nothing for the backward; a wrong forward with a right backward costs only the
+forward's points.
+"""
+
+from __future__ import annotations
+
+import pytest
+from bugzoo import Variant, apply
+
+from nncourse.grader import report_text
+from nncourse.grader.api import grade_package
+from nncourse.grader.checks.diagnose import hint
+
+A, L, LO = "activations.py", "layers.py", "losses.py"
+SIGMOID = ("        e = np.exp(-np.abs(x))\n        out = np.where(x >= 0, 1.0, e)\n"
+           "        out /= 1.0 + e\n        self._out = out\n        return out\n")
+
+
+def pair(name, patches, forward, backward, diagnosis=None, phrase=""):
+    """A case: patches, the two exercises, the backward's status, diagnosis and words."""
+    return Variant(name, backward, tuple(patches), diagnosis), forward, phrase
+
+
+CASES = [
+    # the issue's wrong pair: forward returns its input, backward returns dout
+    (*pair("sigmoid identity forward, backward returns dout",
+           [(A, SIGMOID, "        self._out = x\n        return x\n"),
+            (A, "return dout * out * (1.0 - out)", "return dout")],
+           "sigmoid.forward", "sigmoid.backward", "follows_own_forward",
+           "was run on what the true forward caches"), "failed"),
+    # the converse: a sign error in forward, backward right in terms of the cached output
+    (*pair("sigmoid forward sign error, backward right on the output",
+           [(A, SIGMOID, "        out = 1.0 / (1.0 + np.exp(x))\n        self._out = out\n"
+                         "        return out\n")],
+           "sigmoid.forward", "sigmoid.backward"), "passed"),
+    (*pair("tanh forward negated, backward right on the output (own cache name)",
+           [(A, "        self._out = np.tanh(x)\n        return self._out\n",
+             "        self.t = -np.tanh(x)\n        return self.t\n"),
+            (A, "        out = self._cached(\"_out\")\n        dout = check_dout(dout, out.shape,"
+                " out.dtype)\n        ### BEGIN SOLUTION tanh.backward",
+             "        out = self.t\n        ### BEGIN SOLUTION tanh.backward")],
+           "tanh.forward", "tanh.backward"), "passed"),
+    (*pair("sigmoid backward feeds the output's formula the input",
+           [(A, "        self._out = out\n        return out\n        ### END SOLUTION\n\n"
+                "    def backward",
+             "        self._out = out\n        self._x = x\n        return out\n"
+             "        ### END SOLUTION\n\n    def backward"),
+            (A, "return dout * out * (1.0 - out)",
+             "return dout * self._x * (1.0 - self._x)")],
+           "", "sigmoid.backward", "formula_at_input", "feed it the output"), "failed"),
+    (*pair("tanh backward feeds the output's formula the input",
+           [(A, "        self._out = np.tanh(x)\n        return self._out\n",
+             "        self._out = np.tanh(x)\n        self._x = x\n        return self._out\n"),
+            (A, "return dout * (1.0 - out * out)", "return dout * (1.0 - self._x ** 2)")],
+           "", "tanh.backward", "formula_at_input", ""), "failed"),
+    (*pair("leaky relu backward with the mask reversed",
+           [(A, "return np.where(x > 0, dout, self.negative_slope * dout)",
+             "return np.where(x > 0, self.negative_slope * dout, dout)")],
+           "", "leaky_relu.backward", "mask_reversed", "the slope 1 belongs where x > 0"),
+     "failed"),
+    (*pair("linear forward subtracts the bias, backward mirrors it",
+           [(L, "        out += self.b.value\n", "        out -= self.b.value\n"),
+            (L, "self.b.grad += dout.sum(axis=0)", "self.b.grad -= dout.sum(axis=0)")],
+           "linear.forward", "linear.backward", "follows_own_forward", "fix forward first"),
+     "failed"),
+    (*pair("mse forward sums, backward mirrors it",
+           [(LO, "return float(np.mean(diff * diff))", "return float(np.sum(diff * diff))"),
+            (LO, "return diff * (2.0 * dloss / diff.size)", "return diff * (2.0 * dloss)")],
+           "mse.forward", "mse.backward", "follows_own_forward", "fix forward first"),
+     "failed"),
+    (*pair("log_softmax through np.log(softmax): softmax_ce graded with the true one",
+           [(LO, "    shifted = z - z.max(axis=-1, keepdims=True)\n"
+                 "    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))\n"
+                 "    return shifted\n", "    return np.log(softmax(z))\n")],
+           "softmax.forward", "softmax_ce.forward"), "passed"),
+    (*pair("softmax_ce forward negated, backward right on the true cache",
+           [(LO, "return float(-np.mean(logp[np.arange(pred.shape[0]), target]))",
+             "return float(np.mean(logp[np.arange(pred.shape[0]), target]))")],
+           "softmax_ce.forward", "softmax_ce.backward"), "passed"),
+    (*pair("mse forward sums, backward right",
+           [(LO, "return float(np.mean(diff * diff))", "return float(np.sum(diff * diff))")],
+           "mse.forward", "mse.backward"), "passed"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0].name for c in CASES])
+def test_a_backward_is_graded_against_the_true_function(case, tmp_path):
+    variant, forward, phrase, status = case
+    exercises = [e for e in (forward, variant.exercise) if e]
+    report = grade_package(apply(variant, tmp_path), exercises=exercises, hidden=False,
+                           stored_only=True)
+    rows = {r["id"]: r for r in report["exercises"]}
+    if forward:
+        assert rows[forward]["status"] == "failed", rows[forward]["message"]
+    row = rows[variant.exercise]
+    assert (row["status"], row["diagnosis"]) == (status, variant.diagnosis), row["message"]
+    text = report_text.as_text(report)
+    assert phrase in text
+    if variant.diagnosis:
+        assert hint(variant.diagnosis) in text
