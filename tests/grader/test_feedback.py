@@ -152,6 +152,17 @@ CASES += [
          "        self._out = np.tanh(x)", "        self._out = np.tanh(x.astype(np.float32))"),
      "failed", None, "turned a float64 input into float32"),
 ]
+CASES += [  # numerical stability is graded where the lessons teach it
+    (bug("naive sigmoid: right values by way of an overflow", "sigmoid.forward", A,
+         "        e = np.exp(-np.abs(x))\n        out = np.where(x >= 0, 1.0, e)\n"
+         "        out /= 1.0 + e\n", "        out = 1.0 / (1.0 + np.exp(-x))\n"),
+     "failed", "unstable_sigmoid", "made numpy warn 'overflow encountered in exp' for x ="),
+    (bug("log_softmax as the log of softmax", "softmax.forward", LO,
+         "    shifted = z - z.max(axis=-1, keepdims=True)\n"
+         "    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))\n"
+         "    return shifted\n", "    return np.log(softmax(z))\n"),
+     "failed", "log_of_softmax", "log_softmax(z) gives NaN or inf for logits of +-1000"),
+]
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]

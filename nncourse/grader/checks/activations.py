@@ -1,7 +1,8 @@
 """Checks of the activation modules: values, then gradients by finite differences.
 
 Forward: the output against the reference on random inputs (and, for the sigmoid and tanh,
-at +-800 where a naive ``exp`` overflows), the dtype kept for float32, the input unchanged.
+at +-800 where a naive ``exp`` overflows: a NaN, or numpy's overflow warning even where the
+value comes out right, fails), the dtype kept for float32, the input unchanged.
 
 Backward: the derivative of the *true* activation (``checks/truth.py``). When the
 student's forward agrees with the reference, ``dx`` must match central differences of it
@@ -31,6 +32,19 @@ def no_mutation(result, names, what):
         key = f"mutated:{name}"
         if key in result and bool(result[key]):
             raise Failure(f"{what} changed its input '{name}' in place", "mutated_input")
+
+
+def no_overflow(result, what: str, where: str, code: str | None) -> None:
+    """``Failure`` if numpy warned (overflow, invalid value, division by 0) inside ``what``.
+
+    Only calls planned with ``watch_warnings`` report it (``inside/calling.watched``).
+    """
+    if "warning" not in result:
+        return
+    text = np.asarray(result["warning"], dtype=np.uint8).tobytes().decode("utf-8", "replace")
+    raise Failure(f"{what} made numpy warn '{text}' {where}: the result may look right, but "
+                  "only by way of that overflow (or invalid value), which the stable form "
+                  "never meets", code)
 
 
 def compare(got, want, what, variant, *, rtol=1e-7, atol=1e-12, inputs=(), n=None,
@@ -72,7 +86,9 @@ class ActivationForward(Check):
     def plan(self, variant):
         """The calls of one variant (see ``Check.plan``)."""
         args = {"module": self.module, "init": self.init}
-        return [Call("module", args, {"x": x}, want=("y",)) for x in self.inputs(variant)]
+        watch = {**args, "watch_warnings": True}
+        return [Call("module", watch if i == 1 and self.extreme else args, {"x": x},
+                     want=("y",)) for i, x in enumerate(self.inputs(variant))]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -90,6 +106,9 @@ class ActivationForward(Check):
                 raise Failure(f"{name}.forward gives NaN or inf for x = "
                               f"{np.array2string(x)}: got {np.array2string(y)}",
                               f"unstable_{name.lower()}")
+            if self.extreme and i == 1:
+                no_overflow(result, f"{name}.forward", f"for x = {np.array2string(x)}",
+                            f"unstable_{name.lower()}")
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
                 slope = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x)} if \

@@ -53,6 +53,9 @@ HINTS = {
                   "not dout)",
     "unstable_softmax": "overflow at large logits: subtract the row maximum before exp "
                         "(log-sum-exp trick)",
+    "log_of_softmax": "log_softmax takes the log of softmax's probabilities, and those "
+                      "that round to 0 at large logits give -inf: work in log space (the "
+                      "log-sum-exp of lesson 02), never taking the log of a probability",
     "unstable_sigmoid": "overflow or NaN at large inputs: use a form of the sigmoid that "
                         "never takes exp of a large positive number",
     "unstable_loss": "wrong, overflowing or NaN at large logits: use the stable formula "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
-from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.activations import compare, no_mutation, no_overflow
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
 from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
@@ -70,15 +70,15 @@ class LossForward(Check):
         """
         calls = []
         for p, t in self.cases(variant.rng(), variant["n"], variant["m"]):
+            args = {"loss": self.loss, "watch_warnings": bool(np.abs(p).max() >= 1000)}
             if self.softmax_standin:
                 source = Call("loss", {"loss": self.loss, "report_logsm": True},
                               {"pred": p, "target": t}, want=("value", "logsm"),
                               label="source")
-                calls += [source, Call("loss", {"loss": self.loss}, {"pred": p, "target": t},
+                calls += [source, Call("loss", args, {"pred": p, "target": t},
                                        fill=(len(calls), ("logsm",)))]
             else:
-                calls.append(Call("loss", {"loss": self.loss}, {"pred": p, "target": t},
-                                  want=("value",)))
+                calls.append(Call("loss", args, {"pred": p, "target": t}, want=("value",)))
         for pred, target in self.errors:
             calls.append(Call("loss", {"loss": self.loss}, {"pred": pred, "target": target},
                               label="error"))
@@ -111,20 +111,24 @@ class LossForward(Check):
                 raise Failure(f"{name}.forward returned {value} for logits "
                               f"{'of +-1000' if extreme else 'of moderate size'}",
                               self.unstable if extreme else None)
-            if want is None:
-                continue
-            expected = float(want[expected_at]["value"])
-            if not nm.close(value, expected, 1e-7, 1e-10):
-                code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
-                                candidates=per_row(self.n_of, np.array([expected]), pred))
-                if np.abs(pred).max() >= 1000:  # extreme logits: the stable formula
-                    code = code or self.unstable
-                text = f"{name}.forward gave {nm.fmt(float(value))}, expected " \
-                       f"{nm.fmt(expected)}"
-                if variant.public:
-                    text += "\n" + nm.show_array("pred", pred) + "\n" + \
-                        nm.show_array("target", target)
-                raise Failure(text, code)
+            if want is not None:
+                self.compare_value(variant, value, float(want[expected_at]["value"]), pred,
+                                   target)
+            no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
+
+    def compare_value(self, variant, value, expected, pred, target):
+        """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``."""
+        if nm.close(value, expected, 1e-7, 1e-10):
+            return
+        name = self.loss.split(".")[1]
+        code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
+                        candidates=per_row(self.n_of, np.array([expected]), pred))
+        if np.abs(pred).max() >= 1000:  # extreme logits: the stable formula
+            code = code or self.unstable
+        text = f"{name}.forward gave {nm.fmt(float(value))}, expected {nm.fmt(expected)}"
+        if variant.public:
+            text += "\n" + nm.show_array("pred", pred) + "\n" + nm.show_array("target", target)
+        raise Failure(text, code)
 
 
 class LossBackward(Check):
@@ -246,8 +250,9 @@ class Softmax(Check):
         shape = (variant["n"], variant["c"])
         z = rng.standard_normal((variant["k"], *shape) if variant.get("k") else shape) * 2.0
         extreme = np.array([[1000.0, -1000.0, 999.0, 0.0], [-1000.0, -1001.0, -999.5, -1000.0]])
-        return [Call("call", {"function": f"losses.{fn}", "inputs": ["z"]}, {"z": zz},
-                     want=("out",)) for fn in ("softmax", "log_softmax") for zz in (z, extreme)]
+        return [Call("call", {"function": f"losses.{fn}", "inputs": ["z"],
+                              "watch_warnings": zz is extreme}, {"z": zz}, want=("out",))
+                for fn in ("softmax", "log_softmax") for zz in (z, extreme)]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -261,13 +266,27 @@ class Softmax(Check):
             if not np.all(np.isfinite(out)):
                 raise Failure(f"{fn}(z) gives NaN or inf for logits "
                               f"{'of +-1000' if extreme else 'of moderate size'}",
+                              "log_of_softmax" if log_of_softmax(fn, out, want, i) else
                               "unstable_softmax" if extreme else None)
+            no_overflow(result, f"{fn}(z)", "for logits of +-1000", "unstable_softmax")
             if want is not None:
                 compare(out, want[i]["out"], f"{fn}(z)" + (" at logits of +-1000" if extreme
                                                            else ""), variant, rtol=1e-7,
                         atol=1e-12, inputs=[("z", z)],
                         diagnosis="unstable_softmax" if extreme else None,
                         candidates={"wrong_axis": along_wrong_axis(z, fn)})
+
+
+def log_of_softmax(fn, out, want, i) -> bool:
+    """True when ``out`` is ``log_softmax`` taken as the log of probabilities.
+
+    Those that rounded to 0 give ``-inf``: then it is ``-inf`` only where the true
+    probability underflows, and finite elsewhere.
+    """
+    if fn != "log_softmax" or want is None or np.any(np.isnan(out)):
+        return False
+    minus_inf = np.isneginf(out)
+    return bool(minus_inf.any() and np.all(np.exp(want[i]["out"])[minus_inf] == 0.0))
 
 
 def along_wrong_axis(z, fn):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import traceback
+import warnings
 
 import numpy as np
 
@@ -72,13 +73,34 @@ def where(error: BaseException) -> str:
     return f" (at {relative}, line {last.lineno}, in {last.name})"
 
 
+def watched(probe_function, args: dict, inputs: dict) -> dict:
+    """Run a probe, noting numpy's first overflow, invalid-value or divide warning.
+
+    The warning's text (UTF-8 bytes) comes back as ``warning``: a result computed by way
+    of an overflow (``1 / (1 + exp(800))``) can look right, but the stable form the lesson
+    teaches never overflows.
+    """
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(over="warn", invalid="warn", divide="warn"):
+        warnings.simplefilter("always", RuntimeWarning)
+        result = probe_function(args, inputs)
+    texts = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    if texts:
+        result["warning"] = np.frombuffer(texts[0][:200].encode(), dtype=np.uint8).copy()
+    return result
+
+
 def run_calls(calls: list[dict], arrays: dict[str, np.ndarray]) -> tuple[dict, dict]:
     """Run each call on its inputs; return the answer message (meta, arrays)."""
     meta, out = {"results": []}, {}
     for index, spec in enumerate(calls):
         inputs = {local: arrays[name] for local, name in spec.get("inputs", {}).items()}
         try:
-            result = PROBES[spec["probe"]](spec.get("args", {}), inputs)
+            args = spec.get("args", {})
+            if args.get("watch_warnings"):
+                result = watched(PROBES[spec["probe"]], args, inputs)
+            else:
+                result = PROBES[spec["probe"]](args, inputs)
             for key, value in result.items():
                 out[f"{index}/{key}"] = np.asarray(value)
             meta["results"].append({"ok": True, "keys": sorted(result)})
