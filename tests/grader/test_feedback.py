@@ -163,6 +163,38 @@ CASES += [  # numerical stability is graded where the lessons teach it
          "    return shifted\n", "    return np.log(softmax(z))\n"),
      "failed", "log_of_softmax", "log_softmax(z) gives NaN or inf for logits of +-1000"),
 ]
+CASES += [  # numerical_gradient perturbs in place on purpose: "work on a copy" is wrong there
+    (bug("numerical_gradient leaves x at x - h", "gradcheck.numerical_gradient", G,
+         "        x[i] = old\n        grad[i]", "        grad[i]"),
+     "failed", "not_restored", "numerical_gradient left x changed"),
+]
+CASES += [  # a cache is graded too: backward will use it
+    (bug("softmax_ce caches naive probabilities", "softmax_ce.forward", LO,
+         "        self._probs = np.exp(logp)\n",
+         "        self._probs = np.exp(pred) / np.exp(pred).sum(axis=1, keepdims=True)\n"),
+     "failed", "unstable_softmax", "but caches NaN or inf in self._probs"),
+]
+CASES += [  # a transposed weight gradient is not a bias bug
+    (bug("linear backward dW transposed", "linear.backward", L,
+         "self.W.grad += x.T @ dout", "self.W.grad += dout.T @ x"),
+     "error", "transposed", "Linear.backward raised ValueError"),
+]
+CASES += [  # Sequential's loops
+    (bug("sequential feeds every module the original input", "sequential.forward", L,
+         "        for module in self.modules:\n            x = module.forward(x)\n"
+         "        return x\n",
+         "        for module in self.modules:\n            out = module.forward(x)\n"
+         "        return out\n"),
+     "failed", "original_input", "Sequential.forward: the output differs"),
+    (bug("sequential backward skips the first module", "sequential.backward", L,
+         "        for module in reversed(self.modules):\n            dout = module.backward",
+         "        for module in reversed(self.modules[1:]):\n            dout = module.backward"),
+     "failed", "module_skipped", "the calls were: forward of module 0"),
+    (bug("sequential forward skips the last module", "sequential.forward", L,
+         "        for module in self.modules:\n            x = module.forward(x)\n",
+         "        for module in self.modules[:-1]:\n            x = module.forward(x)\n"),
+     "failed", "module_skipped", "should call the 5 modules once each"),
+]
 ZOO = {"tanh through exp overflows at +-800": "for x = [[-800.  -50.    0.   50.  800.]]",
        "mse gradient averaged over rows only": "got -0.95621, expected -0.478105"}
 CASES += [(b, "failed", b.diagnosis, ZOO[b.name]) for b in BUGS if b.name in ZOO]

@@ -63,6 +63,9 @@ HINTS = {
                      "at -log(eps) instead of about |z|)",
     "mutated_input": "an input array was changed in place; work on a copy or build a new "
                      "array",
+    "not_restored": "numerical_gradient perturbs x in place on purpose (f reads x), so each "
+                    "entry must get its old value back once f has been evaluated at x + h "
+                    "and x - h: save it before perturbing, and do not work on a copy",
     "mutated_cache": "backward changed an array that forward cached (an in-place -=, *= or "
                      "/= on it), so a second backward differs; compute into a new array",
     "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
@@ -119,6 +122,10 @@ HINTS = {
     "unweighted_mean": "the epoch loss is not weighted by batch size (the last batch is "
                        "smaller)",
     "wrong_order": "the modules are applied in the wrong order",
+    "module_skipped": "one module is left out: the loop must visit every module once (check "
+                      "the range or slice it runs over)",
+    "original_input": "every module is given the original input x: feed each module the "
+                      "output of the one before it, and return the last one's output",
     "broadcast_shapes": "two arrays of incompatible shapes meet in one operation; print "
                         "their .shape. A reduction such as z.max(axis=1) drops that axis "
                         "unless you pass keepdims=True",

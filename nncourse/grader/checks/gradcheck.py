@@ -76,7 +76,7 @@ class NumericalGradient(Check):
             after = result["x_after"]  # put back to its old values (to rounding)
             if after.shape != x.shape or not nm.close(after, x, rtol=1e-12, atol=1e-300):
                 raise Failure("numerical_gradient left x changed; put each entry back after "
-                              "perturbing it", "mutated_input")
+                              "perturbing it", "not_restored")
             if int(result["calls"]) < 2 * x.size:
                 raise Failure(f"{what}: f was called {int(result['calls'])} times for "
                               f"{x.size} entries; expected two calls per entry")

@@ -14,6 +14,8 @@ cost these points; the stand-ins log their calls, which shows the order.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
@@ -87,7 +89,7 @@ class LinearBackward(Check):
         call, result = calls[0], got[0]
         if not result.ok and result.error_type == "ValueError" and "broadcast" in result.error:
             raise Failure(f"Linear.backward raised {result.describe_error()}",
-                          "bias_not_summed", status="error")
+                          broadcast_code(result.error), status="error")
         result = require(result, "Linear.forward/backward")
         n, d, m = variant["n"], variant["d"], variant["m"]
         dout = call.inputs["dout"]
@@ -173,36 +175,69 @@ class SequentialCheck(Check):
         calls = [Call("sequential", {"modules": SPECS}, inputs, want=want)]
         if not self.backward:
             calls.append(Call("sequential", {"modules": SPECS[:1]}, dict(inputs), want=want))
+        # on the reference: the last module alone on x, what a loop that feeds every
+        # module the original input returns
+        calls.append(Call("sequential", {"modules": SPECS[-1:]}, {"x": inputs["x"], "a0":
+                          inputs["a0"]}, want=("y",), label="last_alone"))
         return calls
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         what = "Sequential.backward" if self.backward else "Sequential.forward"
+        alone = None if want is None else want[-1]["y"]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
+            if call.label == "last_alone":
+                continue
             result = require(result, what)
             no_mutation(result, ["x"], "Sequential.forward")
             log = [int(v) for v in result["log"]]
             count = len(call.args["modules"])
             forward_log = [10 * k + 1 for k in range(count)]
-            if log[:count] != forward_log:
-                code = "wrong_order" if log[:count] == forward_log[::-1] else None
+            forwards = [v for v in log if v % 10 == 1]
+            if forwards != forward_log:
                 raise Failure(f"forward should call the {count} modules once each, first to "
-                              f"last; the calls were: {calls_text(log)}", code)
+                              f"last; the calls were: {calls_text(log)}",
+                              order_code(forwards, forward_log))
             if self.backward:
                 backward_log = [10 * k + 2 for k in reversed(range(count))]
                 if log[count:] != backward_log:
-                    code = "wrong_order" if log[count:] == backward_log[::-1] else None
                     raise Failure("backward should call each module's backward once, last "
-                                  f"module first; the calls were: {calls_text(log)}", code)
+                                  f"module first; the calls were: {calls_text(log)}",
+                                  order_code(log[count:], backward_log))
             if want is None:
                 continue
-            compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9)
+            compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9,
+                    candidates={"original_input": alone} if count > 1 else None)
             if self.backward:
                 compare(result["dx"], want[i]["dx"], "Sequential.backward(dout)", variant,
                         rtol=1e-9, inputs=[("dout", call.inputs["dout"])],
                         candidates={"chain_dropped": call.inputs["dout"]})
                 compare(result["grads"], want[i]["grads"], "the stand-in modules' gradients",
                         variant, rtol=1e-9)
+
+
+def broadcast_code(error: str) -> str | None:
+    """The likely bug of a broadcast error in ``Linear.backward``, from the shapes it names.
+
+    Two shapes that are each other's reverse: a transposed ``dW``; a 2-D shape meeting a
+    1-D one: a bias gradient not summed over the batch; otherwise no guess.
+    """
+    shapes = [tuple(int(n) for n in re.findall(r"\d+", group))
+              for group in re.findall(r"\(([\d, ]*)\)", error)]
+    if any(a == b[::-1] and a != b and len(a) == 2 for a in shapes for b in shapes):
+        return "transposed"
+    if any(len(a) == 2 for a in shapes) and any(len(b) == 1 for b in shapes):
+        return "bias_not_summed"
+    return "broadcast_shapes"
+
+
+def order_code(log: list[int], expected: list[int]) -> str | None:
+    """The diagnosis of a call log that is not ``expected``: reversed, or a module left out."""
+    if log == expected[::-1]:
+        return "wrong_order"
+    if len(log) == len(expected) - 1 and all(v in expected for v in log):
+        return "module_skipped"
+    return None
 
 
 LINEAR_FORWARD = LinearForward()

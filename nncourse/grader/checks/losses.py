@@ -70,7 +70,8 @@ class LossForward(Check):
         """
         calls = []
         for p, t in self.cases(variant.rng(), variant["n"], variant["m"]):
-            args = {"loss": self.loss, "watch_warnings": bool(np.abs(p).max() >= 1000)}
+            extreme = bool(np.abs(p).max() >= 1000)
+            args = {"loss": self.loss, "watch_warnings": extreme, "report_cache": extreme}
             if self.softmax_standin:
                 source = Call("loss", {"loss": self.loss, "report_logsm": True},
                               {"pred": p, "target": t}, want=("value", "logsm"),
@@ -114,6 +115,12 @@ class LossForward(Check):
             if want is not None:
                 self.compare_value(variant, value, float(want[expected_at]["value"]), pred,
                                    target)
+            bad = [k[6:] for k in result.arrays if k.startswith("cache:")
+                   and not np.all(np.isfinite(result[k]))]
+            if bad:
+                raise Failure(f"{name}.forward returns the right loss for logits of +-1000, "
+                              f"but caches NaN or inf in self.{bad[0]}, which backward will "
+                              "use", self.unstable)
             no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
 
     def compare_value(self, variant, value, expected, pred, target):

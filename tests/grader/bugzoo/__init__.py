@@ -142,7 +142,7 @@ BUGS = [
         (G, "grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / h")),
         "forward_difference"),
     bug("numerical gradient leaves x perturbed", "gradcheck.numerical_gradient", G,
-        "        x[i] = old\n        grad[i] =", "        grad[i] =", "mutated_input"),
+        "        x[i] = old\n        grad[i] =", "        grad[i] =", "not_restored"),
     bug("numerical gradient perturbs a copy of x", "gradcheck.numerical_gradient", G,
         "        x[i] = old + h\n        f_plus = scalar(f(x))\n        x[i] = old - h\n"
         "        f_minus = scalar(f(x))\n",
