@@ -8,7 +8,7 @@ reference), then reads the message and the diagnosis as the student would see th
 import re
 
 import pytest
-from bugzoo import BUGS, apply, bug
+from bugzoo import BUGS, Variant, apply, bug
 
 from nncourse.grader import report_text
 from nncourse.grader.api import grade_package
@@ -167,6 +167,26 @@ CASES += [  # numerical_gradient perturbs in place on purpose: "work on a copy" 
     (bug("numerical_gradient leaves x at x - h", "gradcheck.numerical_gradient", G,
          "        x[i] = old\n        grad[i]", "        grad[i]"),
      "failed", "not_restored", "numerical_gradient left x changed"),
+]
+CASES += [  # training-loop bugs named by their cause, not by a symptom
+    (bug("sgd keeps one velocity for all parameters", "sgd.step", OP,
+         "        for p, v in zip(self.params, self.velocities, strict=True):\n"
+         "            if self.momentum:\n                v *= self.momentum\n"
+         "                v += p.grad\n                p.value -= self.lr * v\n",
+         "        for p in self.params:\n            if self.momentum:\n"
+         "                self.v = self.momentum * getattr(self, 'v', 0.0) + p.grad\n"
+         "                p.value -= self.lr * self.v\n"),
+     "error", "state_shared", "on parameters of the shapes (3, 2), (2,)"),
+    (bug("train_epoch never calls zero_grad", "train.train_epoch", T,
+         "        optimizer.zero_grad()\n", ""),
+     "failed", "zero_grad_missing", "(zero_grad never called)"),
+    (Variant("early stopping compares with the last loss", "train.early_stopping", (
+        (T, "        if val_loss < self.best - self.min_delta:\n",
+         "        if val_loss < getattr(self, 'last', float('inf')) - self.min_delta:\n"),
+        (T, "        self.epoch += 1\n        return self.bad_epochs",
+         "        self.last = float(val_loss)\n        self.epoch += 1\n"
+         "        return self.bad_epochs"))),
+     "failed", "compared_with_last", "first difference at step 4 (loss 0.92)"),
 ]
 CASES += [  # a cache is graded too: backward will use it
     (bug("softmax_ce caches naive probabilities", "softmax_ce.forward", LO,

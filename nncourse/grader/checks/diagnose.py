@@ -70,6 +70,15 @@ HINTS = {
                      "/= on it), so a second backward differs; compute into a new array",
     "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
                       "used twice must collect both contributions",
+    "state_shared": "one state array serves every parameter: each parameter needs its own "
+                    "(a velocity, or Adam's m and v, of that parameter's shape), kept from "
+                    "one step to the next, as the lists made in __init__ hold them",
+    "zero_grad_missing": "zero_grad is never called, so each step's gradient also holds "
+                         "every earlier batch's: call it once per batch, before the "
+                         "backward calls",
+    "compared_with_last": "each loss is compared with the previous one, not with the best "
+                          "so far, so a loss that falls back but stays above the best counts as an "
+                          "improvement (keep best, and compare with it)",
     "momentum_order": "the momentum update is in the wrong order: update the velocity "
                       "first, then the parameter with the new velocity",
     "no_bias_correction": "Adam's first steps are too large or too small: m and v start at 0, "

@@ -54,6 +54,11 @@ class OptimizerCheck(Check):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.path.split(".")[1]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
+            if not result.ok and result.error_type == "ValueError" and "broadcast" in \
+                    result.error:
+                raise Failure(f"{name}.step raised {result.describe_error()} on parameters "
+                              f"of the shapes {', '.join(str(s) for s in SHAPES)}",
+                              "state_shared", status="error")
             result = require(result, f"{name}.step")
             kwargs = call.args["kwargs"]
             if not bool(result["zeroed"]):

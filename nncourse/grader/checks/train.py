@@ -115,10 +115,13 @@ class TrainEpoch(Check):
                 log.append(event)
         per_batch = len(EVENTS)
         if len(log) != per_batch * len(sizes):
+            missing = [name for name, code in EVENTS.items() if code not in log]
             raise Failure(f"train_epoch over {len(X)} examples in batches of "
                           f"{call.args['batch_size']} should run {len(sizes)} batches with "
                           f"one forward, loss, zero_grad, backward and step each; got "
-                          f"{len(log)} calls: {self.named(log)}", "step_order")
+                          f"{len(log)} calls: {self.named(log)}"
+                          + (f" ({' and '.join(missing)} never called)" if missing else ""),
+                          "zero_grad_missing" if missing == ["zero_grad"] else "step_order")
         for k in range(len(sizes)):
             batch = log[k * per_batch:(k + 1) * per_batch]
             if sorted(batch) != sorted(EVENTS.values()) or not self.ordered(batch):
@@ -217,6 +220,8 @@ class EarlyStoppingCheck(Check):
                         [j for j, v in enumerate(stop) if v] or (
                             expected[k] and not stop[k] and stop[k + 1:k + 2] == [True])
                     code = "patience_off_by_one" if late else None
+                    if code is None and stop == against_last(call.args, losses):
+                        code = "compared_with_last"
                 raise Failure(text + "\n" + EARLY_STOPPING_RULE, code)
             for key, meaning in ATTRIBUTES.items():
                 if key not in want[i]:
@@ -230,6 +235,16 @@ class EarlyStoppingCheck(Check):
                                   f"min_delta={call.args['min_delta']}): after step {k + 1} "
                                   f"{key} is {shown}, expected {due[k]} ({meaning}); the "
                                   "stop answers were right")
+
+
+def against_last(args: dict, losses) -> list[bool]:
+    """The answers of a classic bug: each loss compared with the last one, not the best."""
+    last, bad, answers = float("inf"), 0, []
+    for loss in losses:
+        bad = 0 if loss < last - args["min_delta"] else bad + 1
+        last = loss
+        answers.append(bad >= args["patience"])
+    return answers
 
 
 # The attributes of EarlyStopping that ``fit`` relies on, read after every step.

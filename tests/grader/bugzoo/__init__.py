@@ -176,7 +176,7 @@ BUGS = [
         "        model.backward(dpred)\n        optimizer.step()",
         "        optimizer.step()\n        model.backward(dpred)", "step_order"),
     bug("train_epoch forgets zero_grad", "train.train_epoch", T,
-        "        optimizer.zero_grad()\n        dpred", "        dpred", "step_order"),
+        "        optimizer.zero_grad()\n        dpred", "        dpred", "zero_grad_missing"),
     bug("train_epoch unweighted mean of batch losses", "train.train_epoch", T,
         "        total += float(loss) * len(Xb)\n        seen += len(Xb)",
         "        total += float(loss)\n        seen += 1", "unweighted_mean"),
