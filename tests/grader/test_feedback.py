@@ -188,6 +188,15 @@ CASES += [  # training-loop bugs named by their cause, not by a symptom
          "        return self.bad_epochs"))),
      "failed", "compared_with_last", "first difference at step 4 (loss 0.92)"),
 ]
+CASES += [  # (N, 1) against (N,) broadcasts to (N, N)
+    (bug("mse squeezes pred", "mse.forward", LO, "        diff = pred - target\n",
+         "        diff = pred.squeeze() - target\n"),
+     "failed", "squeezed_broadcast", "MSELoss.forward gave"),
+    (bug("bce ravels the logits", "bce_logits.forward", LO, "        losses = np.maximum(",
+         "        pred = pred.ravel() if pred.shape[1] == 1 else pred\n"
+         "        losses = np.maximum("),
+     "failed", "squeezed_broadcast", "BCEWithLogitsLoss.forward gave"),
+]
 CASES += [  # a cache is graded too: backward will use it
     (bug("softmax_ce caches naive probabilities", "softmax_ce.forward", LO,
          "        self._probs = np.exp(logp)\n",

@@ -22,6 +22,9 @@ HINTS = {
     "double": "the result is twice the expected one: a 2 too many, or a division by "
               "something half as large as it should be (h instead of 2 h in a central "
               "difference?)",
+    "squeezed_broadcast": "right for predictions of shape (N, M) but wrong for (N, 1): a "
+                          "squeeze, ravel or reshape made one array (N,), and (N,) against "
+                          "(N, 1) broadcasts to an (N, N) table; keep both arrays' shapes",
     "rows_not_entries": "the result is M times the expected one for predictions of shape "
                         "(N, M): the mean runs over all N*M entries (pred.size), not only "
                         "over the N rows",

@@ -114,7 +114,7 @@ class LossForward(Check):
                               self.unstable if extreme else None)
             if want is not None:
                 self.compare_value(variant, value, float(want[expected_at]["value"]), pred,
-                                   target)
+                                   target, wide_ok=wide_cases_pass(calls, got, want))
             bad = [k[6:] for k in result.arrays if k.startswith("cache:")
                    and not np.all(np.isfinite(result[k]))]
             if bad:
@@ -123,8 +123,12 @@ class LossForward(Check):
                               "use", self.unstable)
             no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
 
-    def compare_value(self, variant, value, expected, pred, target):
-        """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``."""
+    def compare_value(self, variant, value, expected, pred, target, wide_ok=False):
+        """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``.
+
+        ``wide_ok``: the cases of shape (N, M), M > 1, gave the right value; a wrong one
+        at (N, 1) then points to a squeeze that made (N,) meet (N, 1).
+        """
         if nm.close(value, expected, 1e-7, 1e-10):
             return
         name = self.loss.split(".")[1]
@@ -132,6 +136,8 @@ class LossForward(Check):
                         candidates=per_row(self.n_of, np.array([expected]), pred))
         if np.abs(pred).max() >= 1000:  # extreme logits: the stable formula
             code = code or self.unstable
+        if code is None and wide_ok and np.shape(pred)[1:] == (1,):
+            code = "squeezed_broadcast"
         text = f"{name}.forward gave {nm.fmt(float(value))}, expected {nm.fmt(expected)}"
         if variant.public:
             text += "\n" + nm.show_array("pred", pred) + "\n" + nm.show_array("target", target)
@@ -282,6 +288,16 @@ class Softmax(Check):
                         atol=1e-12, inputs=[("z", z)],
                         diagnosis="unstable_softmax" if extreme else None,
                         candidates={"wrong_axis": along_wrong_axis(z, fn)})
+
+
+def wide_cases_pass(calls, got, want) -> bool:
+    """True when every (N, M) case with M > 1 gave the reference's loss value."""
+    wide = [(i, r) for i, (c, r) in enumerate(zip(calls, got, strict=False))
+            if c.label not in ("source", "error") and np.ndim(c.inputs["pred"]) == 2
+            and np.shape(c.inputs["pred"])[1] > 1]
+    return bool(wide) and all(
+        r.ok and nm.close(float(r["value"]), float(want[i - 1 if calls[i].fill else i]["value"]),
+                          1e-7, 1e-10) for i, r in wide)
 
 
 def log_of_softmax(fn, out, want, i) -> bool:
