@@ -77,7 +77,7 @@ _TABLE = [
     ("sgd.step", 5, 2, "optim:SGD_STEP", ()),
     ("adam.step", 5, 2, "optim:ADAM_STEP", ()),
     ("train.minibatches", 6, 2, "train:MINIBATCHES", ()),
-    ("train.train_epoch", 6, 2, "train:TRAIN_EPOCH", ("train.minibatches",)),
+    ("train.train_epoch", 6, 2, "train:TRAIN_EPOCH", ()),
     ("train.early_stopping", 6, 2, "train:EARLY_STOPPING", ()),
     ("init.xavier", 7, 1, "init:XAVIER", ()),
     ("init.he", 7, 1, "init:HE", ()),
