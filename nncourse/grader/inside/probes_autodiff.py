@@ -97,7 +97,8 @@ def autodiff_backward(args, a):
                 result[f"{run}grad{i}"] = as_numbers(n.grad, f"node {i}'s .grad").copy()
     finally:
         module.topo_order = original
-    result["changed:data"] = np.array(any(changed(d, n.data) for d, n in zip(data, nodes, strict=True)))
+    result["changed:data"] = np.array(any(changed(d, n.data)
+                                          for d, n in zip(data, nodes, strict=True)))
     return result
 
 
