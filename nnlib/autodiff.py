@@ -12,8 +12,8 @@ The contract every node obeys, stated once:
 
 - ``node.data``: a float64 ndarray (a scalar is an array of shape ``()``).
 - ``node.grad``: an ndarray of the shape of ``node.data``; after ``root.backward()`` it
-  holds ``droot/dnode`` (for a non-scalar root: of ``sum(grad * root.data)``, ``grad``
-  the array given to ``backward``).
+  holds ``droot/dnode`` (for a non-scalar root: the gradient of the entrywise product
+  of ``grad``, the array given to ``backward``, and the root's data, summed).
 - ``node.backward_rule(dout)``, with ``dout = droot/dnode`` of the node's own shape,
   returns a tuple with one array per parent, in the order of ``node.parents``: the
   share of ``droot/dparent`` that flows through this node, each of its parent's shape.
@@ -151,7 +151,7 @@ class Value:
             """Gradients of both operands, each of its own shape, from ``dout`` (out's)."""
             raise NotImplementedError("Exercise autodiff.mul (lesson 09): not implemented yet")
 
-        return Value(self.data * other.data, (self, other), rule, "*")
+        return Value(np.multiply(self.data, other.data), (self, other), rule, "*")
 
     def __matmul__(self, other) -> Value:
         """``self @ other`` for ``self`` of shape (N, D) and ``other`` of shape (D, M).

@@ -302,7 +302,8 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "that uses it has already passed its share. A node with several uses (or a parent "
         "listed twice) must collect every share: dL/dv is the sum over the paths.",
         "Reset every .grad to zeros, set the root's to grad, then for each node from the "
-        "root backwards, for each (parent, share) pair of its rule: parent.grad += share.",
+        "root backwards, add each share its rule returns to the matching parent's .grad "
+        "(accumulate, never replace).",
     ),
     "autodiff.add": (
         "Without broadcasting, moving a_ij by h moves out_ij by h: the local slope is 1 for "
