@@ -90,8 +90,8 @@ def test_broadcast_operands_get_gradients_of_their_own_shape(rng, shape_a, shape
         out = (a + b) if op is np.add else (a * b)
         out.backward(up)
         assert a.grad.shape == shape_a and b.grad.shape == shape_b
-        assert np.allclose(a.grad, numeric(lambda v: np.sum(up * op(v, b0)), a0), atol=1e-7)
-        assert np.allclose(b.grad, numeric(lambda v: np.sum(up * op(a0, v)), b0), atol=1e-7)
+        assert np.allclose(a.grad, numeric(lambda v, op=op: np.sum(up * op(v, b0)), a0), atol=1e-7)
+        assert np.allclose(b.grad, numeric(lambda v, op=op: np.sum(up * op(a0, v)), b0), atol=1e-7)
 
 
 def test_the_loss_nodes_reuse_the_modules_of_lesson_04(rng):
