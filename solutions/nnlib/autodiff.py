@@ -63,13 +63,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     # Broadcasting copies the operand along the added leading axes and along its axes of
     # size 1; each copy is a use of the same entry (a fan-out), so the copies' gradients
     # add up: sum over those axes, keeping the size-1 axes.
-    grad = np.asarray(grad, dtype=np.float64)
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     for axis, size in enumerate(shape):
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
-    return grad.reshape(shape)
+    return grad
     ### END SOLUTION
 
 
@@ -100,7 +99,7 @@ def topo_order(root: Value) -> list[Value]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((p, False) for p in node.parents if id(p) not in seen)
+        stack.extend((p, False) for p in node.parents)
     return order
     ### END SOLUTION
 

@@ -193,8 +193,9 @@ class Backward(Check):
         rng, shape = variant.rng(), (variant["n"], variant["m"])
         chain = [["leaf", [], 0.0], ["sin", [0], 0.0], ["scale", [1], -1.5], ["sin", [2], 0.0]]
         twice = [["leaf", [], 0.0], ["sinsq", [0, 0], 0.7]]
-        fan = [["leaf", [], 0.0], ["leaf", [], 0.0], ["sin", [0], 0.0], ["expmix", [2, 1], 0.4],
-               ["sinsq", [2, 3], 0.5], ["expmix", [4, 0], 0.3]]
+        # a leaf made after other nodes: a walk that stops at the first leaf is seen
+        fan = [["leaf", [], 0.0], ["sin", [0], 0.0], ["leaf", [], 0.0], ["expmix", [1, 2], 0.4],
+               ["sinsq", [1, 3], 0.5], ["expmix", [4, 0], 0.3]]
         specs = [("chain", chain), ("twice", twice), ("fan-out", fan),
                  ("random", random_graph(rng, 3, 8, closed=True))]
         calls = [Call("autodiff_backward", {"nodes": s}, graph_inputs(rng, s, shape), label=k)

@@ -334,14 +334,14 @@ TOPO = ("    order, seen = [], set()\n    stack = [(root, False)]\n    while sta
         "        node, parents_done = stack.pop()\n        if parents_done:\n"
         "            order.append(node)\n            continue\n        if id(node) in seen:\n"
         "            continue\n        seen.add(id(node))\n        stack.append((node, True))\n"
-        "        stack.extend((p, False) for p in node.parents if id(p) not in seen)\n"
+        "        stack.extend((p, False) for p in node.parents)\n"
         "    return order\n")
 RECURSIVE = ("    order, seen = [], set()\n\n    def visit(node):\n        if id(node) in seen:\n"
              "            return\n        seen.add(id(node))\n        for p in node.parents:\n"
              "            visit(p)\n        order.append(node)\n\n    visit(root)\n"
              "    return order\n")
 UNB = ("    for axis, size in enumerate(shape):\n        if size == 1 and grad.shape[axis] != 1:\n"
-       "            grad = grad.sum(axis=axis, keepdims=True)\n    return grad.reshape(shape)\n")
+       "            grad = grad.sum(axis=axis, keepdims=True)\n    return grad\n")
 ADD = "return unbroadcast(dout, self.shape), unbroadcast(dout, other.shape)"
 MUL = ("            return (unbroadcast(dout * other.data, self.shape),\n"
        "                    unbroadcast(dout * self.data, other.shape))\n")
@@ -361,8 +361,8 @@ BUGS += [
     bug("topo_order returns the root first", "autodiff.topo_order", AD, TOPO,
         TOPO.replace("    return order\n", "    return order[::-1]\n"), "topo_reversed"),
     bug("topo_order visits a node twice", "autodiff.topo_order", AD, TOPO,
-        TOPO.replace("        if id(node) in seen:\n            continue\n", "").replace(
-            " if id(p) not in seen)", ")"), "topo_duplicates"),
+        TOPO.replace("        if id(node) in seen:\n            continue\n", ""),
+        "topo_duplicates"),
     bug("add without unbroadcast", "autodiff.add", AD, ADD, "return dout, dout",
         "no_unbroadcast"),
     bug("unbroadcast forgets the axes of size 1", "autodiff.add", AD, UNB, "    return grad\n",
