@@ -257,7 +257,9 @@ class Backward(Check):
                 return "fanout_overwritten"
         zero = [j for j in range(last) if not np.any(np.asarray(result[f"grad{j}"]))
                 and np.any(np.abs(wants[j]) > 1e-6)]
-        return "backward_order" if zero else None
+        if zero:
+            return "backward_order"
+        return diagnose(result[f"grad{i}"], wants[i])  # a sign or a factor 2
 
     @staticmethod
     def judge_deep(call, result):
