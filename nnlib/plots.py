@@ -243,3 +243,77 @@ def plot_digits(images, labels, predictions=None, ncols: int = 10):
         fig.suptitle("predicted (true)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _graph_nodes(root) -> list:
+    """The nodes ``root`` depends on (breadth first from ``root``), each once."""
+    nodes, known, k = [root], {id(root)}, 0
+    while k < len(nodes):
+        for parent in nodes[k].parents:
+            if id(parent) not in known:
+                known.add(id(parent))
+                nodes.append(parent)
+        k += 1
+    return nodes
+
+
+def _node_text(node) -> str:
+    """A node's box: its label or operation, then its value and gradient when scalar."""
+    name = node.label or node.op or "leaf"
+    if node.data.size == 1:
+        value, grad = float(node.data.ravel()[0]), float(node.grad.ravel()[0])
+        return f"{name}\n{value:.3g}  (grad {grad:.3g})"
+    return f"{name}\nshape {node.data.shape}"
+
+
+def plot_graph(root, ax=None):
+    """Draw the computational graph of an ``autodiff.Value``: leaves left, ``root`` right.
+
+    Each box is a node: its ``label`` (or its operation, or "leaf") with, for a scalar
+    node, its value and ``.grad``, and otherwise its shape. An arrow runs from each parent
+    to the node computed from it; a node's column is the length of the longest path
+    from a leaf to it. Meant for small expressions (a few dozen nodes).
+
+    Args:
+        root: the ``Value`` whose graph to draw.
+        ax: the Axes to draw on, or None for a new figure.
+
+    Returns:
+        The ``Axes``.
+    """
+    nodes = _graph_nodes(root)
+    if len(nodes) > 60:
+        raise ValueError(f"expected a small graph (at most 60 nodes), got {len(nodes)}")
+    column = {id(n): 0 for n in nodes}
+    for _ in nodes:  # longest path from a leaf, by relaxation (no order needed)
+        for n in nodes:
+            if n.parents:
+                column[id(n)] = 1 + max(column[id(p)] for p in n.parents)
+    rows: dict[int, int] = {}
+    where = {}
+    for n in reversed(nodes):
+        c = column[id(n)]
+        where[id(n)] = (c, rows.get(c, 0))
+        rows[c] = rows.get(c, 0) + 1
+    tallest = max(rows.values())
+    place = {key: (c * 2.2, (rows[c] - 1) / 2 - r) for key, (c, r) in where.items()}
+    ax = _new_axes(ax, figsize=(2.2 * (max(rows) + 1) + 1, 1.2 * tallest + 1))
+    for n in nodes:
+        for parent in n.parents:  # an arrow that skips a column bends round the boxes
+            skips = column[id(n)] - column[id(parent)] > 1
+            ax.annotate("", xy=place[id(n)], xytext=place[id(parent)],
+                        arrowprops={"arrowstyle": "->", "color": "0.4", "shrinkA": 28,
+                                    "shrinkB": 28,
+                                    "connectionstyle": f"arc3,rad={0.35 if skips else 0}"})
+    for n in nodes:
+        leaf = not n.parents
+        ax.text(*place[id(n)], _node_text(n), ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round", "fc": "#dbe9f6" if leaf else "#fde0c5",
+                      "ec": "0.3"})
+    xs = [x for x, _ in place.values()]
+    ys = [y for _, y in place.values()]
+    ax.set_xlim(min(xs) - 1.2, max(xs) + 1.2)
+    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_axis_off()
+    ax.set_title("computational graph (blue: leaves)")
+    return ax

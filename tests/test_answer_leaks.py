@@ -50,7 +50,8 @@ def test_a_planted_leak_in_a_lesson_cell_is_found(expressions):
     """Would a lesson cell that shows a gradient formula in prose fail the test?"""
     cell = "Then add `X.T @ G` into the weight gradient and return `G @ W.T`."
     leaks = {leak.expression for leak in find_leaks(expressions, {"lessons/04 cell 9": cell})}
-    assert leaks == {"x.T @ dout", "dout @ self.W.value.T"}
+    # lesson 09's matmul rule is the same product as Linear's dW: found under both
+    assert leaks == {"x.T @ dout", "dout @ self.W.value.T", "self.data.T @ dout"}
 
 
 def test_the_provided_real_release_would_fail_with_the_answer_pasted_in(expressions):

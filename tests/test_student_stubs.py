@@ -56,6 +56,12 @@ CALLS = {
     ),
     "dropout.forward": "regularise.Dropout(0.5, rng=rng).forward(x)",
     "dropout.backward": "cached(regularise.Dropout(0.5, rng=rng), _shape=x.shape).backward(x)",
+    "autodiff.topo_order": "autodiff.topo_order(autodiff.Value(x))",
+    "autodiff.backward": "autodiff.Value(x).backward()",
+    "autodiff.add": "(autodiff.Value(x) + autodiff.Value(x)).backward_rule(x)",
+    "autodiff.mul": "(autodiff.Value(x) * autodiff.Value(x)).backward_rule(x)",
+    "autodiff.matmul": "(autodiff.Value(x) @ autodiff.Value(x.T)).backward_rule(x @ x.T)",
+    "autodiff.sum": "autodiff.Value(x).sum().backward_rule(np.array(1.0))",
 }
 
 SCRIPT = textwrap.dedent("""
@@ -63,8 +69,8 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import numpy as np
     import nnlib
-    from nnlib import (activations, data, gradcheck, init, layers, losses, optim, regularise,
-                       train)
+    from nnlib import (activations, autodiff, data, gradcheck, init, layers, losses, optim,
+                       regularise, train)
 
     assert nnlib.__file__.startswith(sys.argv[1] + "/nnlib/"), nnlib.__file__
     rng = np.random.default_rng(0)

@@ -277,6 +277,63 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "A Linear(D, M) layer holds W of shape (D, M) and b of shape (M,).",
         "A Linear(D, M) layer has D M + M parameters; add the three layers.",
     ),
+    # lesson 09: automatic differentiation
+    "byhand.fanout": (
+        "Go backwards from L: first dL/dd, then dL/dc, then dL/da, each from the ones "
+        "already known.",
+        "c is used twice (by d and by L) and a is used twice (by c and by d): a node's "
+        "gradient is the sum over its uses of (the user's gradient) times (the user's local "
+        "slope).",
+        "dL/dd = c; dL/dc = d + dL/dd (through L directly and through d); dL/da = "
+        "dL/dc times b + dL/dd.",
+    ),
+    "autodiff.topo_order": (
+        "Think depth-first: a node may be written down only once all of its parents are.",
+        "Walk from the root towards the leaves, keeping an explicit stack of nodes still to "
+        "visit instead of recursive calls, and a set of ids of the nodes already visited. A "
+        "node goes into the list when its parents are done (post-order).",
+        "The result is a post-order of the depth-first search from the root: every node "
+        "once, after all its parents, the root last.",
+    ),
+    "autodiff.backward": (
+        "Start from the root with the grad given, then go against the arrows: each node's "
+        "rule turns its own gradient into one share per parent.",
+        "Visit the nodes in reverse topological order: when a node is reached, every node "
+        "that uses it has already passed its share. A node with several uses (or a parent "
+        "listed twice) must collect every share: dL/dv is the sum over the paths.",
+        "Reset every .grad to zeros, set the root's to grad, then for each node from the "
+        "root backwards, add each share its rule returns to the matching parent's .grad "
+        "(accumulate, never replace).",
+    ),
+    "autodiff.add": (
+        "Without broadcasting, moving a_ij by h moves out_ij by h: the local slope is 1 for "
+        "both operands.",
+        "Broadcasting copies an operand along new leading axes and along its axes of size "
+        "1; each copy is one more use of the same entry, and uses add up (fan-out).",
+        "unbroadcast sums the gradient over the leading axes the operand lacks and over the "
+        "axes where the operand has size 1 (keeping them); add returns (unbroadcast(dout, "
+        "a's shape), unbroadcast(dout, b's shape)).",
+    ),
+    "autodiff.mul": (
+        "Entry by entry, out_ij = a_ij b_ij: how much does out_ij move when a_ij moves by h?",
+        "The slope of a product with respect to one factor is the other factor; then the "
+        "chain rule multiplies by dout.",
+        "da = dout times b's data and db = dout times a's data, entry by entry, each brought "
+        "to its operand's shape with unbroadcast.",
+    ),
+    "autodiff.matmul": (
+        "Write one entry: C_nm = sum over d of A_nd B_dm. Which entries of C does A_nd "
+        "reach?",
+        "dL/dA_nd = sum over m of dout_nm B_dm and dL/dB_dm = sum over n of A_nd dout_nm: "
+        "each is a matrix product once you see which index is summed.",
+        "dA = dout B^T, of shape (N, D), and dB = A^T dout, of shape (D, M) (the same "
+        "products as Linear's dx and dW in lesson 04).",
+    ),
+    "autodiff.sum": (
+        "s = sum of all a_ij: how much does s move when one a_ij moves by h?",
+        "Every entry has slope 1, so every entry's gradient is the upstream dout, a scalar.",
+        "The rule returns a 1-tuple: an array of a's shape filled with the value of dout.",
+    ),
     # lesson 10: regularisation
     "byhand.weight_decay": (
         "The step uses the gradient of the total loss, data loss plus penalty, at the "

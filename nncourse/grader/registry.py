@@ -46,7 +46,7 @@ class Exercise:
 
 # check module -> nnlib submodules not imported by ``nnlib/__init__.py`` that it needs
 PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",),
-           "regularise": ("regularise",)}
+           "regularise": ("regularise",), "autodiff": ("autodiff",)}
 
 _TABLE = [
     # id, lesson, points, check, depends: the exercises whose bugs can still reach this
@@ -85,6 +85,13 @@ _TABLE = [
      ("linear.forward", "linear.backward", "relu.forward", "relu.backward",
       "softmax_ce.forward", "softmax_ce.backward", "sgd.step", "train.train_epoch",
       "train.minibatches", "sequential.forward", "sequential.backward")),
+    # lesson 09: automatic differentiation
+    ("autodiff.topo_order", 9, 2, "autodiff:TOPO_ORDER", ()),
+    ("autodiff.backward", 9, 3, "autodiff:BACKWARD", ("autodiff.topo_order",)),
+    ("autodiff.add", 9, 2, "autodiff:ADD", ()),
+    ("autodiff.mul", 9, 1, "autodiff:MUL", ("autodiff.add",)),
+    ("autodiff.matmul", 9, 2, "autodiff:MATMUL", ()),
+    ("autodiff.sum", 9, 1, "autodiff:SUM", ()),
     # lesson 10: regularisation
     ("regularise.weight_decay", 10, 2, "regularise:WEIGHT_DECAY", ()),
     ("dropout.forward", 10, 2, "regularise:DROPOUT_FORWARD", ()),
@@ -100,6 +107,7 @@ BYHAND_TABLE = [
     ("byhand.epoch", 6, 1, "byhand:EPOCH_LOSS"),
     ("byhand.relu_variance", 7, 1, "byhand:RELU_VARIANCE"),
     ("byhand.param_count", 8, 1, "byhand:PARAM_COUNT"),
+    ("byhand.fanout", 9, 1, "byhand:FANOUT"),
     ("byhand.weight_decay", 10, 1, "byhand:WEIGHT_DECAY_STEP"),
 ]
 

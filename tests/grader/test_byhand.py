@@ -21,6 +21,7 @@ MOMENTUM, EPOCH = QUESTIONS["byhand.momentum"], QUESTIONS["byhand.epoch"]
 RELU, PARAMS = QUESTIONS["byhand.relu_variance"], QUESTIONS["byhand.param_count"]
 LESSON[10] = "10_regularisation.ipynb"
 DECAY = QUESTIONS["byhand.weight_decay"]
+LESSON[9], FANOUT = "09_autodiff.ipynb", QUESTIONS["byhand.fanout"]
 
 
 def test_the_trusted_values_agree_with_the_hand_worked_arithmetic():
@@ -201,6 +202,7 @@ PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw":
             "byhand.momentum": "sgd.step", "byhand.epoch": "train.train_epoch",
             "byhand.relu_variance": "init.xavier", "byhand.param_count": "capstone.digits"}
 PREPARES["byhand.weight_decay"] = "regularise.weight_decay"
+PREPARES["byhand.fanout"] = "autodiff.backward"
 
 
 def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():
@@ -212,3 +214,19 @@ def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():
         ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
         assert ids.index(answer_cell_id(exercise)) < ids.index(exercise.replace(".", "-")) \
             < ids.index(code.replace(".", "-"))
+
+
+def test_the_fanout_values_agree_with_the_hand_worked_arithmetic():
+    # a = 2, b = -1.5: c = ab = -3, d = c + a = -1, L = dc = 3; dL/dd = c = -3,
+    # dL/dc = d + dL/dd = -4 (both uses of c), dL/da = dL/dc * b + dL/dd = 6 - 3 = 3
+    assert [s.value() for s in FANOUT.steps] == pytest.approx([-3.0, -4.0], abs=1e-8)
+    assert FANOUT.value() == pytest.approx(3.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (-1.5, "dL/dc has only c's direct use in L"), (6.0, "a's direct use in d is missing"),
+    (-3.0, "the share through c (dL/dc times the slope of c in a) is missing"),
+    (1.5, "both fan-outs lost a share")])
+def test_fanout_slips_name_the_lost_share(answer, words):
+    passed, message, _ = judge(FANOUT, {"dL_da": answer})
+    assert not passed and words in message, message

@@ -247,6 +247,26 @@ LESSON10 = {  # what a student reads for the classic regularisation bugs of the 
     "dropout backward forgets the scale": "differs from dout times the mask of the forward",
 }
 CASES += [(b, "failed", b.diagnosis, LESSON10[b.name]) for b in BUGS if b.name in LESSON10]
+LESSON09 = {  # what a student reads for the classic bugs of the autodiff engine
+    "backward assigns instead of accumulating": "as one node whose parents are (x, x)",
+    "backward walks the order forwards": "at [1, 1]: got 0, expected",
+    "backward never resets the gradients": "a second root.backward(grad)",
+    "backward ignores the grad it is given": "on a chain x -> sin -> scale -> sin",
+    "topo_order by recursion": "raised RecursionError on a deep graph (a chain of 5000",
+    "topo_order returns the root first": "node 7 comes before its parent 5",
+    "topo_order visits a node twice": "lists node(s) [0, 2] more than once",
+    "add without unbroadcast": "the gradient of b has shape (2, 3), expected (3,)",
+    "unbroadcast forgets the axes of size 1": "the gradient of a has shape (2, 3), expected (2, 1)",
+    "mul uses each operand's own value": "the rule of a * b for a of shape (2, 3)",
+    "matmul transposes swapped": "the rule of a @ b for a of shape (2, 4) and b of shape (4, 3) "
+                                 "raised ValueError",
+    "matmul gradients in the wrong order": "the gradient of a has shape (4, 3), expected (2, 4)",
+    "sum does not spread dout back": "the gradient of a has shape (), expected (2, 3)",
+    "mul rule adds to .grad itself": "wrote to an operand's .grad",
+}
+ERRORS09 = {"topo_order by recursion", "matmul transposes swapped"}
+CASES += [(b, "error" if b.name in ERRORS09 else "failed", b.diagnosis, LESSON09[b.name])
+          for b in BUGS if b.name in LESSON09]
 NAMED = {"linear forward without bias": "bias_missing", "one_hot off by one": "label_off_by_one",
          "leaky relu ignores its slope": "slope_ignored_default"}  # zoo entries, now named
 CASES += [(b, "failed", NAMED[b.name], "") for b in BUGS if b.name in NAMED]

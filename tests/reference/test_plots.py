@@ -126,3 +126,17 @@ def test_plot_digits_titles_each_image_and_marks_wrong_predictions():
     np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), images[2].reshape(8, 8))
     with pytest.raises(ValueError, match="square"):
         plots.plot_digits(np.zeros((2, 10)), [0, 1])
+
+
+def test_plot_graph_draws_one_box_per_node_and_one_arrow_per_edge():
+    from nnlib.autodiff import Value
+
+    a, b = Value(2.0, label="a"), Value(-1.5, label="b")
+    c = a * b
+    root = (c + a) * c
+    root.backward()
+    ax = plots.plot_graph(root)
+    arrows = [t for t in ax.texts if type(t).__name__ == "Annotation"]
+    boxes = [t.get_text() for t in ax.texts if t not in arrows]
+    assert len(boxes) == 5 and any(t.startswith("a\n2") and "grad 3" in t for t in boxes)
+    assert len(arrows) == 6  # a -> c, b -> c, c -> d, a -> d, d -> root, c -> root

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from nncourse.grader.checks.byhand_fanout import FANOUT
 from nncourse.grader.checks.byhand_judge import Question, Slip, Step, judge, sigma, slope
 
-__all__ = ["QUESTIONS", "STEP_HINTS", "Question", "judge"]
+__all__ = ["FANOUT", "QUESTIONS", "STEP_HINTS", "Question", "judge"]
 
 
 # -- lesson 03: a 2-input neuron ------------------------------------------------------------
@@ -342,7 +343,7 @@ WEIGHT_DECAY_STEP = Question(
 
 QUESTIONS: dict[str, Question] = {q.id: q for q in (
     NEURON_DW1, LINEAR_DW, MOMENTUM_STEPS, EPOCH_LOSS, RELU_VARIANCE, PARAM_COUNT,
-    WEIGHT_DECAY_STEP)}
+    FANOUT, WEIGHT_DECAY_STEP)}
 
 # diagnosis code -> the sentence that addresses it (what a hint says for that step)
 STEP_HINTS: dict[str, str] = {

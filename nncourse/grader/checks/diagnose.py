@@ -168,6 +168,42 @@ HINTS = {
                   "the expectation of every entry",
     "keep_drop_swapped": "the share of dropped entries is 1 - p instead of p: p is the "
                          "probability of dropping an entry, 1 - p that of keeping it",
+    # lesson 09: the autodiff engine
+    "topo_reversed": "the order is reversed: topo_order lists every node after its parents, "
+                     "so the leaves come first and the root last (it is backward that walks "
+                     "the list from its end)",
+    "topo_duplicates": "a node is listed more than once: a node reached along two paths (a "
+                       "fan-out) must be listed once; remember which nodes you have already "
+                       "visited (by identity) and skip them",
+    "recursion": "Python's recursion limit (about 1000 nested calls) was hit on a deep "
+                 "graph: replace the recursive calls by a loop over an explicit stack (a "
+                 "list of nodes still to visit)",
+    "fanout_overwritten": "a node used twice keeps only the share of one of its uses: backward "
+                          "must add each share to the parent's .grad (+=), not assign it (=)",
+    "backward_order": "the gradients stop after the first step back: visit the nodes in "
+                      "reverse topological order (the root first), so that a node's .grad "
+                      "is complete before its own rule passes it on",
+    "grads_not_reset": "a second backward() added to the gradients of the first: as the "
+                       "contract says, backward sets every node's .grad to zeros before it "
+                       "starts (fresh gradients per call)",
+    "seed_ignored": "backward did not start from the grad it was given: the root's .grad "
+                    "is the grad argument (an array of ones only when none is given)",
+    "no_unbroadcast": "the gradient of a broadcast operand has the shape of the result, not "
+                      "its own: numpy copied that operand along the broadcast axes, and "
+                      "every copy is one more use of the same entries (a fan-out); "
+                      "unbroadcast must bring the gradient back to the operand's shape",
+    "rule_writes_grad": "the local rule wrote to a .grad itself: a rule only returns one "
+                        "gradient per parent, and backward is the one that adds them to .grad",
+    "mul_own_value": "each operand's gradient was computed from its own value: when a moves "
+                     "in a * b, the output moves by the other factor, so a's gradient uses "
+                     "b's data (and b's uses a's)",
+    "matmul_transpose": "the products in the matmul rule are transposed or in the wrong "
+                        "order: a's gradient has a's shape (N, D), b's has b's shape (D, M), "
+                        "and dout has the output's (N, M); for each, find the product of "
+                        "dout with the other operand (or its .T) that has that shape",
+    "sum_not_spread": "the gradient of the summed array does not have its shape: every entry "
+                      "of the input went into the sum, so the rule must return one gradient "
+                      "per entry, an array of the input's shape",
     "fresh_mask": "backward uses another mask than the forward before it: draw the mask once "
                   "in forward, keep it (self), and multiply dout by that same mask",
 }

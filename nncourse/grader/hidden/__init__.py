@@ -36,6 +36,13 @@ HIDDEN: dict[str, list[dict]] = {
     "init.xavier": [{"seed": 1029, "shape": [150, 420]}],
     "init.he": [{"seed": 1030, "shape": [420, 150]}],
     "capstone.digits": [],
+    # lesson 09
+    "autodiff.topo_order": [{"seed": 1090, "n": 3, "m": 2}],
+    "autodiff.backward": [{"seed": 1091, "n": 3, "m": 4}],
+    "autodiff.add": [{"seed": 1092, "n": 4, "d": 5, "m": 3}],
+    "autodiff.mul": [{"seed": 1093, "n": 3, "d": 5, "m": 4}],
+    "autodiff.matmul": [{"seed": 1094, "n": 5, "d": 3, "m": 4}],
+    "autodiff.sum": [{"seed": 1095, "n": 4, "d": 6, "m": 3}],
     # lesson 10
     "regularise.weight_decay": [{"seed": 1050, "d": 7, "m": 5, "k": 3}],
     "dropout.forward": [{"seed": 1051, "n": 64, "d": 45}],
