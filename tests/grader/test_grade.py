@@ -147,3 +147,20 @@ def test_missing_digits_data_is_an_error_verdict_not_a_crash():
                              hidden=False, reference=ROOT / "solutions" / "nnlib", datasets=None)
     assert [(e.id, v.status) for e, v in verdicts] == [("capstone.digits", "error")]
     assert "digits" in verdicts[0][1].message
+
+
+def test_a_capstone_over_its_time_budget_is_told_which_piece_to_vectorise(monkeypatch):
+    from nncourse.grader.checks import capstone
+    from nncourse.grader.engine import run_exercises
+    from nncourse.grader.registry import select
+
+    monkeypatch.setattr(capstone.DIGITS, "public",
+                        [{**capstone.DIGITS.public[0], "budget": 1e-4}])
+    nnlib = ROOT / "solutions" / "nnlib"
+    [(_, verdict)] = run_exercises(nnlib, select(["capstone.digits"]), hidden=False,
+                                   reference=nnlib, datasets=nnlib / "datasets")
+    assert (verdict.status, verdict.diagnosis) == ("failed", "too_slow"), verdict.message
+    assert re.search(r"too slow: \d+\.\d s for one epoch, so 12 epochs would take about",
+                     verdict.message)
+    assert re.search(r"\. (Linear|ReLU|SoftmaxCrossEntropyLoss)\.(forward|backward)|SGD\.step",
+                     verdict.message) and "vectorise it" in verdict.message

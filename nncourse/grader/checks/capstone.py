@@ -4,7 +4,11 @@ In a worker, ``Linear``, ``ReLU``, ``Sequential``, ``SoftmaxCrossEntropyLoss``, 
 (with momentum), ``train_epoch`` and ``minibatches`` of the submission train a
 64-64-10 network for a few epochs on 1,297 digits. The trusted side loads the data
 from a trusted copy, keeps the 500 test labels to itself, and computes the test
-accuracy from the logits the worker returns. It passes at 93% or more.
+accuracy from the logits the worker returns. It passes at 93% or more (the margin is
+measured by ``benchmarks/capstone_margin.py``). A training that would take more than
+``BUDGET`` seconds is stopped after the epoch that shows it, and the feedback names the
+piece that took the most time (the worker times each module's forward and backward and
+the optimizer's step).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import numpy as np
 from nncourse.grader.checks.base import Call, Check, Failure, require
 
 THRESHOLD = 0.93
+TIME_LIMIT = 30.0  # seconds: the registry's timeout of the capstone (the worker is killed)
+BUDGET = 20.0  # seconds of training; past it the probe stops and says which piece is slow
 
 
 def load_digits(folder: Path):
@@ -54,11 +60,14 @@ class Digits(Check):
         X, y, X_test, _ = self.split(variant)
         args = {k: variant[k] for k in ("seed", "epochs", "hidden", "lr", "momentum",
                                         "batch_size")}
+        args["budget"] = variant.get("budget", BUDGET)
         return [Call("capstone", args, {"X": X, "y": y, "X_test": X_test})]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         result = require(got[0], "training the digits classifier")
+        if "too_slow" in result:
+            raise too_slow(result, variant["epochs"], variant.get("budget", BUDGET))
         *_, y_test = self.split(variant)
         logits = np.asarray(result["logits"])
         if logits.shape != (len(y_test), 10) or not np.all(np.isfinite(logits)):
@@ -70,6 +79,22 @@ class Digits(Check):
             raise Failure(f"test accuracy {accuracy:.1%} after {variant['epochs']} epochs; "
                           f"expected at least {THRESHOLD:.0%}. It trains with your own "
                           f"{', '.join(uses())}: run 'nncourse check' on those first.")
+
+
+def too_slow(result, epochs: int, budget: float) -> Failure:
+    """The feedback of a training stopped for time: seconds per epoch, the slowest piece."""
+    per_epoch = float(result["too_slow"])
+    names = np.asarray(result["piece_names"], dtype=np.uint8).tobytes().decode().split(",")
+    per_piece = np.asarray(result["piece_seconds"], np.float64) / int(result["epochs_run"])
+    text = (f"too slow: {per_epoch:.1f} s for one epoch, so {epochs} epochs would take about "
+            f"{per_epoch * epochs:.0f} s; the capstone allows {budget:g} s (the reference "
+            "takes well under 1 s)")
+    if len(per_piece) == len(names) and per_piece.sum() > 0:
+        slowest = int(np.argmax(per_piece))
+        text += (f". {names[slowest]} takes {per_piece[slowest]:.1f} s of each epoch: "
+                 "vectorise it, with matrix products over the whole batch in place of "
+                 "Python loops")
+    return Failure(text, "too_slow")
 
 
 DIGITS = Digits()

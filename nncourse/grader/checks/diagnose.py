@@ -73,6 +73,9 @@ HINTS = {
                      "/= on it), so a second backward differs; compute into a new array",
     "overwrote_grad": "gradients are overwritten (=) instead of accumulated (+=): a parameter "
                       "used twice must collect both contributions",
+    "too_slow": "Python loops over entries are hundreds of times slower than numpy's "
+                "matrix products: write the piece named above with whole-array operations "
+                "(its check passes either way, but a network trains on thousands of rows)",
     "state_shared": "one state array serves every parameter: each parameter needs its own "
                     "(a velocity, or Adam's m and v, of that parameter's shape), kept from "
                     "one step to the next, as the lists made in __init__ hold them",

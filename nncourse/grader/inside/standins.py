@@ -10,6 +10,8 @@ shared ``log`` (codes in ``EVENTS``), which the trusted side reads back as an ar
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from nncourse.grader.protocol import EVENTS
@@ -175,3 +177,35 @@ def numgrad_functions(c, x_given):
 
     array.calls = scalar.calls = closure.calls = 0
     return {"array": array, "scalar": scalar, "closure": closure}
+
+
+class PieceClock:
+    """Wall time spent in some methods of some objects (the capstone's time budget).
+
+    ``pieces`` are ``(label, object, method name)``; each method is wrapped on its
+    instance, and the time of every call is added to its label (objects of one label,
+    such as two ``Linear`` layers, share it). ``report`` gives the labels (UTF-8, comma
+    separated) and their seconds, for the feedback to name the slowest piece.
+    """
+
+    def __init__(self, pieces) -> None:
+        self.seconds: dict[str, float] = {}
+        for label, owner, name in pieces:
+            self.seconds.setdefault(label, 0.0)
+            setattr(owner, name, self.timed(label, getattr(owner, name)))
+
+    def timed(self, label, method):
+        """``method`` adding its wall time to ``label``."""
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - start
+        return run
+
+    def report(self) -> dict[str, np.ndarray]:
+        """``piece_names`` (bytes) and ``piece_seconds``, in the order of the pieces."""
+        names = ",".join(self.seconds).encode()
+        return {"piece_names": np.frombuffer(names, dtype=np.uint8).copy(),
+                "piece_seconds": np.array(list(self.seconds.values()))}
