@@ -56,6 +56,8 @@ CALLS = {
     ),
     "dropout.forward": "regularise.Dropout(0.5, rng=rng).forward(x)",
     "dropout.backward": "cached(regularise.Dropout(0.5, rng=rng), _shape=x.shape).backward(x)",
+    "batchnorm.forward": "normalise.BatchNorm1d(4).forward(x)",
+    "batchnorm.backward": "cached(normalise.BatchNorm1d(4), _shape=x.shape).backward(x)",
 }
 
 SCRIPT = textwrap.dedent("""
@@ -63,8 +65,8 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import numpy as np
     import nnlib
-    from nnlib import (activations, data, gradcheck, init, layers, losses, optim, regularise,
-                       train)
+    from nnlib import (activations, data, gradcheck, init, layers, losses, normalise, optim,
+                       regularise, train)
 
     assert nnlib.__file__.startswith(sys.argv[1] + "/nnlib/"), nnlib.__file__
     rng = np.random.default_rng(0)

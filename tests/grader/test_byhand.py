@@ -201,6 +201,7 @@ PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw":
             "byhand.momentum": "sgd.step", "byhand.epoch": "train.train_epoch",
             "byhand.relu_variance": "init.xavier", "byhand.param_count": "capstone.digits"}
 PREPARES["byhand.weight_decay"] = "regularise.weight_decay"
+PREPARES["byhand.batchnorm"] = "batchnorm.forward"
 
 
 def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():
