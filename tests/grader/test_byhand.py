@@ -20,6 +20,7 @@ LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb", 5: "05_updates.
 MOMENTUM, EPOCH = QUESTIONS["byhand.momentum"], QUESTIONS["byhand.epoch"]
 RELU, PARAMS = QUESTIONS["byhand.relu_variance"], QUESTIONS["byhand.param_count"]
 LESSON[10] = "10_regularisation.ipynb"
+LESSON[11] = "11_normalisation.ipynb"
 DECAY = QUESTIONS["byhand.weight_decay"]
 
 
