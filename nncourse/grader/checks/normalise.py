@@ -210,8 +210,10 @@ class BatchNormBackward(Check):
         for name, key in (("x", "x"), ("gamma", "param:gamma"), ("beta", "param:beta")):
             dirs[name] = nm.directions(rng, inputs[key].shape)
             inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
-        call = Call("batchnorm", {"momentum": 0.1, "eps": 1e-5, "eval": False}, inputs,
-                    want=("y", "dx", "grad:gamma", "grad:beta"))
+        args = {"module": "normalise.BatchNorm1d", "init_args": [d],
+                "init": {"momentum": 0.1, "eps": 1e-5}, "params": ["gamma", "beta"],
+                "twice": True}
+        call = Call("module", args, inputs, want=("y", "dx", "grad:gamma", "grad:beta"))
         call.dirs = dirs
         return [call]
 
@@ -248,7 +250,7 @@ class BatchNormBackward(Check):
             candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
             if name == "x":
                 _, var, _ = moments(x)
-                local = dout * call.inputs["param:gamma"] / np.sqrt(var + call.args["eps"])
+                local = dout * call.inputs["param:gamma"] / np.sqrt(var + call.args["init"]["eps"])
                 candidates["bn_no_stat_paths"] = nm.along(local, dirs)
             else:
                 candidates["bn_grads_not_summed"] = numeric / n
