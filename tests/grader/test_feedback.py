@@ -194,6 +194,8 @@ LESSON11 = {  # what a student reads for the classic batch-norm bugs of the zoo
     "batchnorm gradients overwritten": "gamma.grad should be twice the first one",
 }
 CASES += [(b, "failed", b.diagnosis, LESSON11[b.name]) for b in BUGS if b.name in LESSON11]
+CASES += [(b, "error", b.diagnosis, "non-broadcastable output operand with shape (3,)")
+          for b in BUGS if b.name == "batchnorm beta gradient added in place without the sum"]
 NAMED = {"linear forward without bias": "bias_missing", "one_hot off by one": "label_off_by_one",
          "leaky relu ignores its slope": "slope_ignored_default"}  # zoo entries, now named
 CASES += [(b, "failed", NAMED[b.name], "") for b in BUGS if b.name in NAMED]

@@ -220,7 +220,9 @@ class BatchNormBackward(Check):
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         call, result = calls[0], got[0]
-        if not result.ok and result.error_type == "ValueError" and "broadcast" in result.error:
+        if not result.ok and "non-broadcastable output operand" in result.error:
+            # an (N, D) array added in place into a (D,) gradient; other broadcast errors
+            # (in dx, say) get require's generic diagnosis
             raise Failure(f"BatchNorm1d.backward raised {result.describe_error()}",
                           "bn_grads_not_summed", status="error")
         result = require(result, "BatchNorm1d.forward/backward")
@@ -228,6 +230,7 @@ class BatchNormBackward(Check):
         n, d = x.shape
         no_mutation(result, ["x"], "BatchNorm1d.forward")
         no_mutation(result, ["dout"], "BatchNorm1d.backward")
+        nm.check_shape(result["y"], (n, d), "BatchNorm1d.forward(x)")  # before the differences
         for key, shape in {"dx": (n, d), "grad:gamma": (d,), "grad:beta": (d,)}.items():
             label = "dx" if key == "dx" else key[5:] + ".grad"
             if key != "dx" and tuple(np.shape(result[key])) in ((n, d), (1, d)):

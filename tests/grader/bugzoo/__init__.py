@@ -367,6 +367,9 @@ BUGS += [
         "        self.beta.grad = self.beta.grad + dout\n"
         "        self.gamma.grad = self.gamma.grad + dout * x_hat\n", "bn_grads_not_summed",
         still_passes=("batchnorm.forward",)),
+    bug("batchnorm beta gradient added in place without the sum", "batchnorm.backward", NO,
+        BN_PARAMS, BN_PARAMS.replace("np.sum(dout, axis=0)", "dout"), "bn_grads_not_summed",
+        still_passes=("batchnorm.forward",)),
     bug("batchnorm gamma and beta gradients averaged", "batchnorm.backward", NO, BN_PARAMS,
         BN_PARAMS.replace("np.sum", "np.mean"), "bn_grads_not_summed",
         still_passes=("batchnorm.forward",)),
