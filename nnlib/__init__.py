@@ -2,8 +2,9 @@
 
 Modules: ``layers`` (the module contract, ``Linear``, ``Sequential``), ``activations``,
 ``losses``, ``gradcheck``, ``optim``, ``init``, ``train``, ``metrics``, ``data``,
-``mnist``, ``plots``, ``diagnostics``, ``autodiff``, ``regularise``. The last eight are
-imported on first use (``nnlib.plots`` loads matplotlib), so ``import nnlib`` stays fast.
+``mnist``, ``plots``, ``diagnostics``, ``autodiff``, ``regularise``, ``normalise``. The
+last nine are imported on first use (``nnlib.plots`` loads matplotlib), so ``import nnlib``
+stays fast.
 """
 
 import importlib
@@ -11,7 +12,7 @@ import importlib
 from nnlib import activations, gradcheck, init, layers, losses, optim
 
 LAZY_MODULES = ("train", "metrics", "data", "mnist", "plots", "diagnostics",
-                "autodiff", "regularise")
+                "autodiff", "regularise", "normalise")
 
 __all__ = ["activations", "gradcheck", "init", "layers", "losses", "optim", *LAZY_MODULES]
 

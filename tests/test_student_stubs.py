@@ -62,6 +62,8 @@ CALLS = {
     "autodiff.mul": "(autodiff.Value(x) * autodiff.Value(x)).backward_rule(x)",
     "autodiff.matmul": "(autodiff.Value(x) @ autodiff.Value(x.T)).backward_rule(x @ x.T)",
     "autodiff.sum": "autodiff.Value(x).sum().backward_rule(np.array(1.0))",
+    "batchnorm.forward": "normalise.BatchNorm1d(4).forward(x)",
+    "batchnorm.backward": "cached(normalise.BatchNorm1d(4), _shape=x.shape).backward(x)",
 }
 
 SCRIPT = textwrap.dedent("""
@@ -69,8 +71,8 @@ SCRIPT = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     import numpy as np
     import nnlib
-    from nnlib import (activations, autodiff, data, gradcheck, init, layers, losses, optim,
-                       regularise, train)
+    from nnlib import (activations, autodiff, data, gradcheck, init, layers, losses,
+                       normalise, optim, regularise, train)
 
     assert nnlib.__file__.startswith(sys.argv[1] + "/nnlib/"), nnlib.__file__
     rng = np.random.default_rng(0)

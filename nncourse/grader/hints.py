@@ -368,6 +368,35 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "dx_i = dout_i times the factor forward used (1/q for a kept entry, q = 1 - p, and 0 "
         "for a dropped one); in eval mode dx = dout.",
     ),
+    # lesson 11: batch normalisation
+    "byhand.batchnorm": (
+        "Work on the one feature column: first its mean over the three examples, then how "
+        "far the first example sits from it.",
+        "The batch variance is the mean of the squared deviations, divided by N (not "
+        "N - 1); x_hat_1 is the deviation in units of the standard deviation (eps = 0).",
+        "mu = (x_1 + x_2 + x_3) / 3, var = mean of (x_n - mu)^2, x_hat_1 = (x_1 - mu) / "
+        "sqrt(var), and out_1 = gamma x_hat_1 + beta.",
+    ),
+    "batchnorm.forward": (
+        "Each feature (column) is normalised on its own, over the rows of the batch; the "
+        "mode decides where the mean and the variance come from.",
+        "Training: the batch's own mean and variance (divided by N), and the running "
+        "averages move towards them by the momentum; eval: the running averages, left "
+        "untouched. eps goes under the square root.",
+        "x_hat = (x - mu) / sqrt(var + eps) column by column, out = gamma x_hat + beta; in "
+        "training running <- (1 - momentum) running + momentum (batch statistic), and keep "
+        "what backward needs.",
+    ),
+    "batchnorm.backward": (
+        "dbeta and dgamma are like a bias gradient: one contribution per row. dx is harder: "
+        "x_n reaches the output directly and through the column's mean and variance.",
+        "Write the graph x -> mu, var -> x_hat -> out and add the three paths into dx: "
+        "dL/dx_hat = dout gamma, then back through var (which depends on x and mu) and "
+        "through mu.",
+        "With s = 1 / sqrt(var + eps) and g = dout gamma: dx = s (g - mean over the batch of "
+        "g - x_hat times the mean over the batch of g x_hat); dgamma = sum over n of dout "
+        "x_hat, dbeta = sum over n of dout.",
+    ),
 }
 
 

@@ -46,7 +46,8 @@ class Exercise:
 
 # check module -> nnlib submodules not imported by ``nnlib/__init__.py`` that it needs
 PRELOAD = {"train": ("train",), "capstone": ("train",), "data": ("data",),
-           "regularise": ("regularise",), "autodiff": ("autodiff",)}
+           "regularise": ("regularise",), "autodiff": ("autodiff",),
+           "normalise": ("normalise",)}
 
 _TABLE = [
     # id, lesson, points, check, depends: the exercises whose bugs can still reach this
@@ -96,6 +97,9 @@ _TABLE = [
     ("regularise.weight_decay", 10, 2, "regularise:WEIGHT_DECAY", ()),
     ("dropout.forward", 10, 2, "regularise:DROPOUT_FORWARD", ()),
     ("dropout.backward", 10, 2, "regularise:DROPOUT_BACKWARD", ("dropout.forward",)),
+    # lesson 11: normalisation
+    ("batchnorm.forward", 11, 3, "normalise:BATCHNORM_FORWARD", ()),
+    ("batchnorm.backward", 11, 3, "normalise:BATCHNORM_BACKWARD", ("batchnorm.forward",)),
 ]
 
 BYHAND_TABLE = [
@@ -109,6 +113,7 @@ BYHAND_TABLE = [
     ("byhand.param_count", 8, 1, "byhand:PARAM_COUNT"),
     ("byhand.fanout", 9, 1, "byhand:FANOUT"),
     ("byhand.weight_decay", 10, 1, "byhand:WEIGHT_DECAY_STEP"),
+    ("byhand.batchnorm", 11, 1, "byhand:BATCHNORM_VALUE"),
 ]
 
 EXERCISES: dict[str, Exercise] = {

@@ -177,9 +177,13 @@ class Dropout(Module):
 
 
 def set_training(model, training: bool) -> None:
-    """Put every ``Dropout`` in ``model`` (a module or a ``Sequential``) in one mode."""
+    """Put every module of ``model`` with a mode in one mode (``Dropout``, ``BatchNorm1d``).
+
+    ``model`` is a module or a ``Sequential``; a module has a mode when it has a
+    ``training`` attribute and ``train()``/``eval()`` methods.
+    """
     for module in getattr(model, "modules", [model]):
-        if isinstance(module, Dropout):
+        if isinstance(module, Dropout) or hasattr(module, "training"):
             module.train() if training else module.eval()
 
 

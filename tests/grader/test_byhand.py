@@ -20,6 +20,7 @@ LESSON = {3: "03_chain_rule.ipynb", 4: "04_backward_pass.ipynb", 5: "05_updates.
 MOMENTUM, EPOCH = QUESTIONS["byhand.momentum"], QUESTIONS["byhand.epoch"]
 RELU, PARAMS = QUESTIONS["byhand.relu_variance"], QUESTIONS["byhand.param_count"]
 LESSON[10] = "10_regularisation.ipynb"
+LESSON[11] = "11_normalisation.ipynb"
 DECAY = QUESTIONS["byhand.weight_decay"]
 LESSON[9], FANOUT = "09_autodiff.ipynb", QUESTIONS["byhand.fanout"]
 
@@ -203,6 +204,7 @@ PREPARES = {"byhand.neuron": "gradcheck.numerical_gradient", "byhand.linear_dw":
             "byhand.relu_variance": "init.xavier", "byhand.param_count": "capstone.digits"}
 PREPARES["byhand.weight_decay"] = "regularise.weight_decay"
 PREPARES["byhand.fanout"] = "autodiff.backward"
+PREPARES["byhand.batchnorm"] = "batchnorm.forward"
 
 
 def test_each_byhand_question_comes_before_the_code_exercise_it_prepares():

@@ -267,6 +267,27 @@ LESSON09 = {  # what a student reads for the classic bugs of the autodiff engine
 ERRORS09 = {"topo_order by recursion", "matmul transposes swapped"}
 CASES += [(b, "error" if b.name in ERRORS09 else "failed", b.diagnosis, LESSON09[b.name])
           for b in BUGS if b.name in LESSON09]
+LESSON11 = {  # what a student reads for the classic batch-norm bugs of the zoo
+    "batchnorm variance with N - 1": "divided by N - 1 (ddof=1, the unbiased estimate)",
+    "batchnorm eps outside the square root": "eps is added outside the square root",
+    "batchnorm updates the running statistics in eval": "BatchNorm1d in eval mode changed "
+                                                        "running_mean",
+    "batchnorm eval with the batch statistics": "forward(x) in eval mode differs from the "
+                                                "expected values",
+    "batchnorm momentum reversed": "the newest batch gets the weight momentum",
+    "batchnorm running statistics never updated": "with running_mean = [ 1.5433 -0.7421 "
+                                                  "-0.9614] before",
+    "batchnorm running variance with N - 1": "running_var after one training-mode forward",
+    "batchnorm backward only the direct path": "dx does not match central differences of "
+                                               "your forward in training mode",
+    "batchnorm gamma and beta gradients not summed": "gamma.grad has shape (5, 3), expected (3,)",
+    "batchnorm gamma and beta gradients averaged": "gamma.grad does not match central "
+                                                   "differences",
+    "batchnorm gradients overwritten": "gamma.grad should be twice the first one",
+}
+CASES += [(b, "failed", b.diagnosis, LESSON11[b.name]) for b in BUGS if b.name in LESSON11]
+CASES += [(b, "error", b.diagnosis, "non-broadcastable output operand with shape (3,)")
+          for b in BUGS if b.name == "batchnorm beta gradient added in place without the sum"]
 NAMED = {"linear forward without bias": "bias_missing", "one_hot off by one": "label_off_by_one",
          "leaky relu ignores its slope": "slope_ignored_default"}  # zoo entries, now named
 CASES += [(b, "failed", NAMED[b.name], "") for b in BUGS if b.name in NAMED]

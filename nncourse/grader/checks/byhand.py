@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 from nncourse.grader.checks.byhand_fanout import FANOUT
 from nncourse.grader.checks.byhand_judge import Question, Slip, Step, judge, sigma, slope
+from nncourse.grader.checks.byhand_normalise import BATCHNORM_VALUE
 
-__all__ = ["FANOUT", "QUESTIONS", "STEP_HINTS", "Question", "judge"]
+__all__ = ["BATCHNORM_VALUE", "FANOUT", "QUESTIONS", "STEP_HINTS", "Question", "judge"]
 
 
 # -- lesson 03: a 2-input neuron ------------------------------------------------------------
@@ -343,7 +344,7 @@ WEIGHT_DECAY_STEP = Question(
 
 QUESTIONS: dict[str, Question] = {q.id: q for q in (
     NEURON_DW1, LINEAR_DW, MOMENTUM_STEPS, EPOCH_LOSS, RELU_VARIANCE, PARAM_COUNT,
-    FANOUT, WEIGHT_DECAY_STEP)}
+    FANOUT, WEIGHT_DECAY_STEP, BATCHNORM_VALUE)}
 
 # diagnosis code -> the sentence that addresses it (what a hint says for that step)
 STEP_HINTS: dict[str, str] = {

@@ -209,6 +209,34 @@ HINTS = {
                       "per entry, an array of the input's shape",
     "fresh_mask": "backward uses another mask than the forward before it: draw the mask once "
                   "in forward, keep it (self), and multiply dout by that same mask",
+    # lesson 11: batch normalisation
+    "bn_ddof1": "the batch variance is divided by N - 1 (ddof=1, the unbiased estimate); "
+                "batch normalisation uses the variance of the batch itself, divided by N "
+                "(np.var's default ddof=0)",
+    "bn_eps_outside": "eps is added outside the square root: the contract divides by "
+                      "sqrt(var + eps), so eps goes under the root",
+    "bn_running_in_training": "training mode normalises with the running statistics; in "
+                              "training use the batch's own mean and variance (the running "
+                              "ones are for eval mode)",
+    "bn_eval_batch_stats": "eval mode normalises with the batch's statistics; in evaluation "
+                           "use running_mean and running_var, so an example's output does "
+                           "not depend on its batch",
+    "bn_updates_in_eval": "the running statistics change in eval mode: update them only "
+                          "when self.training is True",
+    "bn_momentum_reversed": "the momentum is reversed: the newest batch gets the weight "
+                            "momentum and the old running value 1 - momentum "
+                            "(running = running * (1 - momentum) + batch * momentum)",
+    "bn_running_not_updated": "the running statistics are not updated in training mode: "
+                              "each training forward moves them towards the batch's "
+                              "statistics by the momentum rule",
+    "bn_running_var_ddof1": "running_var is updated with the variance divided by N - 1; "
+                            "this contract updates it with the same biased batch variance "
+                            "(divided by N) that the forward normalises with",
+    "bn_no_stat_paths": "dx is only the direct path dout * gamma / sqrt(var + eps): the "
+                        "batch mean and variance depend on every x in the column too, and "
+                        "their paths add two more terms to dx",
+    "bn_grads_not_summed": "gamma.grad and beta.grad are not summed over the batch: every "
+                           "row (example) of dout adds its share, giving shape (D,)",
 }
 
 

@@ -47,4 +47,7 @@ HIDDEN: dict[str, list[dict]] = {
     "regularise.weight_decay": [{"seed": 1050, "d": 7, "m": 5, "k": 3}],
     "dropout.forward": [{"seed": 1051, "n": 64, "d": 45}],
     "dropout.backward": [{"seed": 1052, "n": 33, "d": 70}],
+    # lesson 11
+    "batchnorm.forward": [{"seed": 1060, "n": 9, "d": 6}, {"seed": 1160, "n": 4, "d": 11}],
+    "batchnorm.backward": [{"seed": 1061, "n": 8, "d": 6}, {"seed": 1161, "n": 4, "d": 9}],
 }

@@ -27,7 +27,12 @@ import traceback
 import numpy  # noqa: F401 - imported before any student code, and before confinement
 
 import nncourse.isolation as isolation
-from nncourse.grader.inside import calling, probes, probes_autodiff  # noqa: F401 - they register
+from nncourse.grader.inside import (  # noqa: F401 - the probe modules register themselves
+    calling,
+    probes,
+    probes_autodiff,
+    probes_normalise,
+)
 from nncourse.grader.protocol import decode, encode, read_frame, write_frame
 from nncourse.isolation import processes
 
