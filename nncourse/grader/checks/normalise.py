@@ -14,13 +14,15 @@ different means and spreads:
   the same output on a second call and for one row alone; ``train()`` again updates them.
 
 ``batchnorm.backward``: ``dx``, ``gamma.grad`` and ``beta.grad`` against central
-differences (float64, step 1e-6, a random ``dout``) of the student's *own* training-mode
-forward along random directions and coordinates, and against the reference when that
-forward agrees with it; a second backward must double the parameter gradients. The
-reference's forward cannot stand in for the student's here: backward reads the cache of
-the student's own forward, whose layout is the student's choice. So a backward right for
-a wrong forward keeps its points either way (either agreement passes), and a forward bug
-costs the forward's points once.
+differences (float64, step 1e-6, a random ``dout``) of the student's own training-mode
+forward along random directions and coordinates, and against the reference, when that
+forward agrees with it; a second backward must double the parameter gradients. When the
+forward does not agree, the backward is run again on the cache the reference's forward
+keeps (``checks/truth.py``: values swapped in where the student's cache has the
+reference's names, ``_x_hat`` and ``_inv_std``, or is a copy of the output) and its
+gradients must be the reference's: a backward that mirrors a wrong forward earns nothing,
+and a right one keeps its points. A cache named otherwise is kept as the student's
+forward made it (the contract does not fix the names), and the feedback says so.
 
 The expected running statistics and the diagnoses' candidates are computed here from the
 contract (its definition and update rule), never from a derived formula.
@@ -34,6 +36,7 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
 
 
 def features(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
@@ -216,10 +219,10 @@ class BatchNormBackward(Check):
             inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
         args = {"module": "normalise.BatchNorm1d", "init_args": [d],
                 "init": {"momentum": 0.1, "eps": 1e-5}, "params": ["gamma", "beta"],
-                "twice": True}
-        call = Call("module", args, inputs, want=("y", "dx", "grad:gamma", "grad:beta"))
+                "twice": True, "report_cache": True}
+        call = Call("module", args, inputs, want=("y", "dx", "grad:gamma", "grad:beta", CACHE))
         call.dirs = dirs
-        return [call]
+        return [call, on_true_forward(call, 0, "y", ("x", "dout"))]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -244,6 +247,16 @@ class BatchNormBackward(Check):
         matches = None if want is None else nm.close(result["y"], want[0]["y"], 1e-9, 1e-12)
         names = {"x": ("dx", "ys"), "gamma": ("grad:gamma", "ys:gamma"),
                  "beta": ("grad:beta", "ys:beta")}
+        if matches is False:  # a wrong forward: backward on the true forward's cache
+            true = true_forward_result(got[1], "BatchNorm1d.backward")
+            for name, (grad_key, _) in names.items():
+                try:
+                    compare(true[grad_key], want[0][grad_key],
+                            "dx" if name == "x" else f"{name}.grad", variant, rtol=1e-6,
+                            atol=1e-10, n=n)
+                except Failure as failure:
+                    raise explain(failure, "BatchNorm1d", true) from None
+            names = {}
         for name, (grad_key, ys_key) in names.items():
             dirs = call.dirs[name]
             numeric = nm.directional(result[ys_key], nm.H, dout)
@@ -252,8 +265,6 @@ class BatchNormBackward(Check):
             if nm.gradient_ok(analytic, numeric, result[grad_key], ref, matches):
                 continue
             label = "dx" if name == "x" else f"{name}.grad"
-            if matches is False:
-                compare(result[grad_key], ref, label, variant, rtol=1e-6, atol=1e-10, n=n)
             candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
             if name == "x":
                 _, var, _ = moments(x)
