@@ -5,6 +5,9 @@ The server runs in the repository with the README's exact ``jupyter lab`` argume
 from the README); only headless settings (port, token, no browser) are added.
 """
 
+import json
+import re
+
 from jupyterlab_server import OLD_ARGUMENTS, ROOT, Lab, readme_lab_arguments
 
 
@@ -42,3 +45,37 @@ def test_the_old_command_rooted_jupyterlab_at_lessons_where_nnlib_is_out_of_reac
         assert lab.opened_url().split("?")[0].endswith("/lab/tree/00_welcome.ipynb")
     finally:
         lab.stop()
+
+
+def page_config(lab: Lab) -> dict:
+    """The page config JupyterLab embeds in its /lab page (what the browser app reads)."""
+    status, page = lab.get("/lab")
+    assert status == 200
+    found = re.search(rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                      page, re.S)
+    return json.loads(found.group(1))
+
+
+NEED_A_CLASS = {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list",
+                "@jupyter/nbgrader:formgrader"}
+
+
+def test_the_instructor_lab_turns_off_the_nbgrader_panels_that_need_a_class(tmp_path):
+    lab = Lab(ROOT, readme_lab_arguments(), tmp_path)
+    try:
+        disabled = set(page_config(lab)["disabledExtensions"])
+    finally:
+        lab.stop()
+    assert NEED_A_CLASS <= disabled
+    assert "@jupyter/nbgrader:create-assignment" not in disabled  # kept: lessons are written
+
+
+def test_without_the_settings_folder_the_course_list_is_on(tmp_path):
+    """The arguments without ``--LabApp.app_settings_dir``: the check above would fail."""
+    arguments = [a for a in readme_lab_arguments() if "app_settings_dir" not in a]
+    lab = Lab(ROOT, arguments, tmp_path)
+    try:
+        disabled = set(page_config(lab)["disabledExtensions"])
+    finally:
+        lab.stop()
+    assert not NEED_A_CLASS & disabled
