@@ -111,8 +111,9 @@ class ActivationForward(Check):
                             f"unstable_{name.lower()}")
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
-                slope = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x)} if \
-                    "negative_slope" in self.init else {}
+                a = self.init.get("negative_slope")
+                slope = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x),
+                         "mask_reversed": np.where(x > 0, a * x, x)} if a is not None else {}
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
                         atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)],
                         candidates=slope)
