@@ -197,6 +197,16 @@ CASES += [  # (N, 1) against (N,) broadcasts to (N, N)
          "        losses = np.maximum("),
      "failed", "squeezed_broadcast", "BCEWithLogitsLoss.forward gave"),
 ]
+CASES += [  # a forward that forgets its cache fails itself, not the backward after it
+    (bug("sigmoid forward caches nothing", "sigmoid.forward", A,
+         "        self._out = out\n        return out\n", "        return out\n"),
+     "failed", "not_cached", "Sigmoid.forward gives the right output but does not keep"),
+    (bug("linear forward forgets x", "linear.forward", L, "        self._x = x\n", ""),
+     "failed", "not_cached", "Linear.forward gives the right output but does not keep"),
+    (bug("bce forward forgets its targets", "bce_logits.forward", LO,
+         "        self._z, self._y = pred, target\n", "        self._z, self._y = pred, None\n"),
+     "failed", "not_cached", "BCEWithLogitsLoss.forward gives the right output"),
+]
 CASES += [  # a cache is graded too: backward will use it
     (bug("softmax_ce caches naive probabilities", "softmax_ce.forward", LO,
          "        self._probs = np.exp(logp)\n",

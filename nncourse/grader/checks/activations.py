@@ -34,6 +34,20 @@ def no_mutation(result, names, what):
             raise Failure(f"{what} changed its input '{name}' in place", "mutated_input")
 
 
+def kept_cache(got, what: str) -> None:
+    """``Failure`` if a probe found that forward did not keep what backward reads.
+
+    The probe runs the student's backward once after forward (``inside/probes.py``,
+    ``cache_missing``); only the provided ``cached`` helper's error counts, so a
+    backward not written yet, or wrong, changes nothing here.
+    """
+    for result in got:
+        if result.ok and "cache_missing" in result and bool(result["cache_missing"]):
+            raise Failure(f"{what} gives the right output but does not keep on self what "
+                          "backward reads (the backward code given with the exercise "
+                          "raised 'needs self.<name>, which forward caches')", "not_cached")
+
+
 def no_overflow(result, what: str, where: str, code: str | None) -> None:
     """``Failure`` if numpy warned (overflow, invalid value, division by 0) inside ``what``.
 
@@ -87,8 +101,10 @@ class ActivationForward(Check):
         """The calls of one variant (see ``Check.plan``)."""
         args = {"module": self.module, "init": self.init}
         watch = {**args, "watch_warnings": True}
-        return [Call("module", watch if i == 1 and self.extreme else args, {"x": x},
-                     want=("y",)) for i, x in enumerate(self.inputs(variant))]
+        calls = [Call("module", watch if i == 1 and self.extreme else args, {"x": x},
+                      want=("y",)) for i, x in enumerate(self.inputs(variant))]
+        calls[0].inputs["dout_probe"] = np.ones_like(calls[0].inputs["x"])
+        return calls
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -117,6 +133,7 @@ class ActivationForward(Check):
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
                         atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)],
                         candidates=slope)
+        kept_cache(got, f"{name}.forward")
 
 
 class ActivationBackward(Check):

@@ -19,7 +19,7 @@ import re
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
-from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.activations import compare, kept_cache, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
 from nncourse.grader.checks.truth import explain
@@ -47,8 +47,10 @@ class LinearForward(Check):
     def plan(self, variant):
         """The calls of one variant (see ``Check.plan``)."""
         args = linear_args(variant["d"], variant["m"])
-        return [Call("module", args, linear_inputs(variant), want=("y",)),
-                Call("module", args, linear_inputs(variant, n=1), want=("y",))]
+        calls = [Call("module", args, linear_inputs(variant), want=("y",)),
+                 Call("module", args, linear_inputs(variant, n=1), want=("y",))]
+        calls[0].inputs["dout_probe"] = np.ones((variant["n"], variant["m"]))
+        return calls
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -62,6 +64,7 @@ class LinearForward(Check):
                 compare(result["y"], want[i]["y"], "Linear.forward(x)", variant, rtol=1e-9,
                         inputs=[(k.replace("param:", ""), v) for k, v in call.inputs.items()],
                         candidates={"bias_missing": x @ W})
+        kept_cache(got, "Linear.forward")
 
 
 class LinearBackward(Check):

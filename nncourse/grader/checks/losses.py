@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
-from nncourse.grader.checks.activations import compare, no_mutation, no_overflow
+from nncourse.grader.checks.activations import compare, kept_cache, no_mutation, no_overflow
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
 from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
@@ -71,7 +71,8 @@ class LossForward(Check):
         calls = []
         for p, t in self.cases(variant.rng(), variant["n"], variant["m"]):
             extreme = bool(np.abs(p).max() >= 1000)
-            args = {"loss": self.loss, "watch_warnings": extreme, "report_cache": extreme}
+            args = {"loss": self.loss, "watch_warnings": extreme, "report_cache": extreme,
+                    "probe_cache": not extreme}
             if self.softmax_standin:
                 source = Call("loss", {"loss": self.loss, "report_logsm": True},
                               {"pred": p, "target": t}, want=("value", "logsm"),
@@ -122,6 +123,8 @@ class LossForward(Check):
                               f"but caches NaN or inf in self.{bad[0]}, which backward will "
                               "use", self.unstable)
             no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
+        kept_cache([g for c, g in zip(calls, got, strict=False) if c.label != "source"],
+                   f"{name}.forward")
 
     def compare_value(self, variant, value, expected, pred, target, wide_ok=False):
         """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``.

@@ -68,6 +68,8 @@ def module(args, a):
         result["kept"] = true_forward.put_true_cache(m, [a["x"]], result["y"], a["ref:y"], a)
     if args.get("output_as_input"):
         true_forward.put_input_for_output(m, a["x"], result["y"])
+    if "dout_probe" in a:  # did forward keep what the provided backward code reads?
+        result["cache_missing"] = cache_missing(lambda: m.backward(a["dout_probe"].copy()))
     if "dout" in a:
         dout = a["dout"].copy()
         result["dx"] = as_numbers(m.backward(dout), "backward")
@@ -107,6 +109,8 @@ def loss(args, a):
                  "softmax": (a["pred"], np.exp(a["ref:logsm"]))}
     with true_forward.known_values(importlib.import_module("nnlib.losses"), known):
         result = {"value": as_numbers(fn.forward(pred, target), "forward")}
+    if args.get("probe_cache"):
+        result["cache_missing"] = cache_missing(lambda: fn.backward(1.0))
     if args.get("report_logsm"):  # on the reference: the values to stand in with
         try:
             result["logsm"] = as_numbers(importlib.import_module("nnlib.losses").log_softmax(
@@ -128,6 +132,21 @@ def loss(args, a):
         result["values"] = np.array([as_numbers(cls().forward(p.copy(), a["target"].copy()),
                                                 "forward") for p in a["preds"]])
     return result
+
+
+def cache_missing(backward) -> np.ndarray:
+    """True when ``backward()`` raises the provided ``cached`` helper's RuntimeError.
+
+    That error says forward did not keep what backward reads; any other outcome (a
+    result, a stub's NotImplementedError, another bug) is backward's own business.
+    """
+    try:
+        backward()
+    except RuntimeError as error:
+        return np.array("which forward caches" in str(error))
+    except Exception:  # noqa: BLE001 - backward's own bugs are graded by its own check
+        pass
+    return np.array(False)
 
 
 @probe
