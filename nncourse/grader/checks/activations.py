@@ -21,7 +21,14 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
-from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
+from nncourse.grader.checks.truth import (
+    CACHE,
+    cache_differs,
+    explain,
+    forward_is_true,
+    on_true_forward,
+    true_forward_result,
+)
 
 SMALL = {"seed": 1, "n": 3, "d": 4}
 
@@ -34,18 +41,27 @@ def no_mutation(result, names, what):
             raise Failure(f"{what} changed its input '{name}' in place", "mutated_input")
 
 
-def kept_cache(got, what: str) -> None:
-    """``Failure`` if a probe found that forward did not keep what backward reads.
+def kept_cache(got, what: str, want=None) -> None:
+    """``Failure`` if forward did not keep what backward reads, or kept other values.
 
     The probe runs the student's backward once after forward (``inside/probes.py``,
     ``cache_missing``); only the provided ``cached`` helper's error counts, so a
-    backward not written yet, or wrong, changes nothing here.
+    backward not written yet, or wrong, changes nothing here. Where a call reported its
+    cache (``report_cache``) and the reference's is known (``want``), an attribute with
+    one of the reference's cache names must hold the reference's values: backward is
+    graded on the true cache (``checks/truth.py``), so a wrong cache is forward's bug.
     """
-    for result in got:
+    for i, result in enumerate(got):
         if result.ok and "cache_missing" in result and bool(result["cache_missing"]):
             raise Failure(f"{what} gives the right output but does not keep on self what "
                           "backward reads (the backward code given with the exercise "
                           "raised 'needs self.<name>, which forward caches')", "not_cached")
+        if result.ok and want is not None and len(want) > i and want[i].ok:
+            wrong = cache_differs(result, want[i])
+            if wrong:
+                raise Failure(f"{what} gives the right output but keeps other values in "
+                              f"self.{wrong[0]} than the true forward does (backward will "
+                              "read them)", "wrong_cache")
 
 
 def no_overflow(result, what: str, where: str, code: str | None) -> None:
@@ -104,6 +120,8 @@ class ActivationForward(Check):
         calls = [Call("module", watch if i == 1 and self.extreme else args, {"x": x},
                       want=("y",)) for i, x in enumerate(self.inputs(variant))]
         calls[0].inputs["dout_probe"] = np.ones_like(calls[0].inputs["x"])
+        calls[0].args = {**calls[0].args, "report_cache": True}
+        calls[0].want = ("y", CACHE)
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -133,7 +151,7 @@ class ActivationForward(Check):
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
                         atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)],
                         candidates=slope)
-        kept_cache(got, f"{name}.forward")
+        kept_cache(got, f"{name}.forward", want)
 
 
 class ActivationBackward(Check):
@@ -167,15 +185,18 @@ class ActivationBackward(Check):
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
         name = self.module.split(".")[1]
-        call, result = calls[0], require(got[0], f"{name}.forward/backward")
-        x, dout = call.inputs["x"], call.inputs["dout"]
+        call, x, dout = calls[0], calls[0].inputs["x"], calls[0].inputs["dout"]
+        shown = [("x", x), ("dout", dout)]
+        what = f"{name}.backward(dout) (for a random dout)"
+        if forward_is_true(got[0], want and want[0], "y") is False:
+            self.judge_on_true_forward(variant, got, want, x, dout, what, shown)
+            return
+        result = require(got[0], f"{name}.forward/backward")
         no_mutation(result, ["x"], f"{name}.forward")
         no_mutation(result, ["dout"], f"{name}.backward")
         nm.check_shape(result["dx"], x.shape, f"{name}.backward(dout)")
         numeric = nm.directional(result["ys"], nm.H, dout)
         analytic = nm.along(result["dx"], call.dirs)
-        what = f"{name}.backward(dout) (for a random dout)"
-        shown = [("x", x), ("dout", dout)]
         if want is None:  # no reference here: the student's own forward is all there is
             if nm.close(analytic, numeric, rtol=1e-5, atol=1e-7):
                 return
@@ -184,21 +205,26 @@ class ActivationBackward(Check):
             raise Failure(f"{name}.backward(dout) does not match central differences of your "
                           "forward along random directions")
         ref = want[0]["dx"]
-        if nm.close(result["y"], want[0]["y"], 1e-7, 1e-12):
-            if nm.gradient_ok(analytic, numeric, result["dx"], ref, True):
-                return
-            compare(result["dx"], ref, what, variant, rtol=1e-5, atol=1e-7, inputs=shown,
-                    candidates=self.candidates(want, x, dout))
-            raise Failure(f"{name}.backward(dout) does not match central differences of your "
-                          "forward along random directions")
+        if nm.gradient_ok(analytic, numeric, result["dx"], ref, True):
+            return
+        compare(result["dx"], ref, what, variant, rtol=1e-5, atol=1e-7, inputs=shown,
+                candidates=self.candidates(want, x, dout))
+        raise Failure(f"{name}.backward(dout) does not match central differences of your "
+                      "forward along random directions")
+
+    def judge_on_true_forward(self, variant, got, want, x, dout, what, shown):
+        """``Failure`` unless the backward, run on the true forward's cache, gives ``dx``."""
+        name = self.module.split(".")[1]
         true = true_forward_result(got[1], f"{name}.backward")
-        if nm.close(true["dx"], ref, 1e-6, 1e-10):
+        nm.check_shape(true["dx"], x.shape, f"{name}.backward(dout)")
+        if nm.close(true["dx"], want[0]["dx"], 1e-6, 1e-10):
             return
         candidates = self.candidates(want, x, dout)
-        candidates["follows_own_forward"] = dout * local_slope(result)
+        if got[0].ok and "ys_elem" in got[0]:
+            candidates["follows_own_forward"] = dout * local_slope(got[0])
         try:
-            compare(true["dx"], ref, what, variant, rtol=1e-5, atol=1e-7, inputs=shown,
-                    candidates=candidates)
+            compare(true["dx"], want[0]["dx"], what, variant, rtol=1e-5, atol=1e-7,
+                    inputs=shown, candidates=candidates)
         except Failure as failure:
             raise explain(failure, name, true) from None
 

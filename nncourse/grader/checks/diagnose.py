@@ -35,6 +35,9 @@ HINTS = {
     "onehot_not_subtracted": "the one-hot target is not subtracted: the derivative of "
                              "the cross-entropy with respect to z_c has a -1 at the true "
                              "class c = y",
+    "wrong_cache": "forward keeps on self other values than those its output was made "
+                   "from (a copy taken too early or too late, or a different array): "
+                   "backward reads the cache, so keep exactly what the contract says",
     "not_cached": "forward was called before backward but did not store what backward "
                   "needs: keep the input (or output) in forward for backward to use",
     "chain_dropped": "each module's backward must receive the gradient returned by the "

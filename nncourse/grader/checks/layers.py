@@ -22,7 +22,13 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, kept_cache, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
-from nncourse.grader.checks.truth import explain
+from nncourse.grader.checks.truth import (
+    CACHE,
+    explain,
+    forward_is_true,
+    on_true_forward,
+    true_forward_result,
+)
 
 
 def linear_args(d, m, twice=False):
@@ -50,6 +56,8 @@ class LinearForward(Check):
         calls = [Call("module", args, linear_inputs(variant), want=("y",)),
                  Call("module", args, linear_inputs(variant, n=1), want=("y",))]
         calls[0].inputs["dout_probe"] = np.ones((variant["n"], variant["m"]))
+        calls[0].args = {**args, "report_cache": True}
+        calls[0].want = ("y", CACHE)
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -64,7 +72,7 @@ class LinearForward(Check):
                 compare(result["y"], want[i]["y"], "Linear.forward(x)", variant, rtol=1e-9,
                         inputs=[(k.replace("param:", ""), v) for k, v in call.inputs.items()],
                         candidates={"bias_missing": x @ W})
-        kept_cache(got, "Linear.forward")
+        kept_cache(got, "Linear.forward", want)
 
 
 class LinearBackward(Check):
@@ -82,10 +90,10 @@ class LinearBackward(Check):
         for name, key in (("x", "x"), ("W", "param:W"), ("b", "param:b")):
             dirs[name] = nm.directions(rng, inputs[key].shape)
             inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
-        call = Call("module", linear_args(d, m, twice=True), inputs,
-                    want=("y", "dx", "grad:W", "grad:b"))
+        call = Call("module", {**linear_args(d, m, twice=True), "report_cache": True}, inputs,
+                    want=("y", "dx", "grad:W", "grad:b", CACHE))
         call.dirs = dirs
-        return [call]
+        return [call, on_true_forward(call, 0, "y", ("x", "dout"))]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -93,8 +101,24 @@ class LinearBackward(Check):
         if not result.ok and result.error_type == "ValueError" and "broadcast" in result.error:
             raise Failure(f"Linear.backward raised {result.describe_error()}",
                           broadcast_code(result.error), status="error")
-        result = require(result, "Linear.forward/backward")
         n, d, m = variant["n"], variant["d"], variant["m"]
+        if forward_is_true(result, want and want[0], "y", 1e-9) is False:
+            true = true_forward_result(got[1], "Linear.backward")
+            for name, key, ys_key in (("x", "dx", "ys"), ("W", "grad:W", "ys:W"),
+                                      ("b", "grad:b", "ys:b")):
+                label = "dx" if name == "x" else f"{name}.grad"
+                nm.check_shape(true[key], np.shape(want[0][key]), label)
+                own = {"follows_own_forward": result[key]} if result.ok and nm.close(
+                    nm.along(result[key], call.dirs[name]),
+                    nm.directional(result[ys_key], nm.H, call.inputs["dout"]),
+                    rtol=1e-5, atol=1e-7) else {}
+                try:
+                    compare(true[key], want[0][key], label, variant, rtol=1e-6, atol=1e-10,
+                            n=n, candidates=own)
+                except Failure as failure:
+                    raise explain(failure, "Linear", true) from None
+            return
+        result = require(result, "Linear.forward/backward")
         dout = call.inputs["dout"]
         no_mutation(result, ["x"], "Linear.forward")
         no_mutation(result, ["dout"], "Linear.backward")
@@ -115,15 +139,6 @@ class LinearBackward(Check):
             if nm.gradient_ok(analytic, numeric, result[grad_key], ref, matches):
                 continue
             label = "dx" if name == "x" else f"{name}.grad"
-            if matches is False:  # graded against the true derivative (checks/truth.py)
-                own = {"follows_own_forward": result[grad_key]} if nm.close(
-                    analytic, numeric, rtol=1e-5, atol=1e-7) else {}
-                try:
-                    compare(result[grad_key], ref, label, variant, rtol=1e-6, atol=1e-10,
-                            n=n, candidates=own)
-                except Failure as failure:
-                    raise explain(failure, "Linear", result) from None
-                continue
             candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
             if name == "b":
                 candidates["bias_not_summed"] = nm.along(np.full(m, dout.sum()), dirs)

@@ -17,7 +17,13 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, kept_cache, no_mutation, no_overflow
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
-from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
+from nncourse.grader.checks.truth import (
+    CACHE,
+    explain,
+    forward_is_true,
+    on_true_forward,
+    true_forward_result,
+)
 
 DLOSS = 0.7
 
@@ -71,16 +77,19 @@ class LossForward(Check):
         calls = []
         for p, t in self.cases(variant.rng(), variant["n"], variant["m"]):
             extreme = bool(np.abs(p).max() >= 1000)
-            args = {"loss": self.loss, "watch_warnings": extreme, "report_cache": extreme,
+            args = {"loss": self.loss, "watch_warnings": extreme, "report_cache": True,
                     "probe_cache": not extreme}
             if self.softmax_standin:
                 source = Call("loss", {"loss": self.loss, "report_logsm": True},
                               {"pred": p, "target": t}, want=("value", "logsm"),
                               label="source")
+                source.args["report_cache"] = True
+                source.want = (*source.want, CACHE)
                 calls += [source, Call("loss", args, {"pred": p, "target": t},
                                        fill=(len(calls), ("logsm",)))]
             else:
-                calls.append(Call("loss", args, {"pred": p, "target": t}, want=("value",)))
+                calls.append(Call("loss", args, {"pred": p, "target": t},
+                                  want=("value", CACHE)))
         for pred, target in self.errors:
             calls.append(Call("loss", {"loss": self.loss}, {"pred": pred, "target": target},
                               label="error"))
@@ -123,8 +132,10 @@ class LossForward(Check):
                               f"but caches NaN or inf in self.{bad[0]}, which backward will "
                               "use", self.unstable)
             no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
-        kept_cache([g for c, g in zip(calls, got, strict=False) if c.label != "source"],
-                   f"{name}.forward")
+        graded = [i for i, c in enumerate(calls) if c.label not in ("source", "error")]
+        kept_cache([got[i] for i in graded], f"{name}.forward",
+                   None if want is None else [want[i - 1 if calls[i].fill else i]
+                                              for i in graded])
 
     def compare_value(self, variant, value, expected, pred, target, wide_ok=False):
         """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``.
@@ -191,6 +202,9 @@ class LossBackward(Check):
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             if call.label == "true_forward":
                 continue
+            if forward_is_true(result, want and want[i], "value") is False:
+                self.judge_on_true_forward(variant, call, result, got[i + 1], want[i]["dpred"])
+                continue
             result = require(result, f"{name}.backward")
             pred, target = call.inputs["pred"], call.inputs["target"]
             no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
@@ -206,9 +220,6 @@ class LossBackward(Check):
             ref = None if want is None else want[i]["dpred"]
             matches = None if want is None else nm.close(result["value"], want[i]["value"],
                                                          1e-7, 1e-10)
-            if matches is False:  # the true derivative, on the true forward's cache
-                self.judge_on_true_forward(variant, call, result, got[i + 1], ref)
-                continue
             if "preds" not in call.inputs:  # extreme logits: reference only
                 if ref is not None and not nm.close(dpred, ref, 1e-6, 1e-10):
                     compare(dpred, ref, f"{name}.backward() at logits of +-1000", variant,
@@ -240,7 +251,7 @@ class LossBackward(Check):
         if nm.close(dpred, ref, 1e-6, 1e-10):
             return
         candidates = self.candidates(ref, pred, target)
-        if "values" in own and nm.close(nm.along(own["dpred"], call.dirs),
+        if own.ok and "values" in own and nm.close(nm.along(own["dpred"], call.dirs),
                                         nm.directional(own["values"], nm.H) * DLOSS,
                                         rtol=1e-5, atol=1e-7):
             candidates = {"follows_own_forward": own["dpred"], **candidates}

@@ -33,10 +33,16 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
-from nncourse.grader.checks.activations import compare, no_mutation
+from nncourse.grader.checks.activations import compare, kept_cache, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
-from nncourse.grader.checks.truth import CACHE, explain, on_true_forward, true_forward_result
+from nncourse.grader.checks.truth import (
+    CACHE,
+    explain,
+    forward_is_true,
+    on_true_forward,
+    true_forward_result,
+)
 
 
 def features(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
@@ -80,7 +86,7 @@ class BatchNormForward(Check):
         """The calls of one variant (see ``Check.plan``)."""
         rng = variant.rng()
         n, d = variant["n"], variant["d"]
-        want = ("y", "y_eval")
+        want = ("y", "y_eval", CACHE)
         # the large eps first: there an eps added outside the square root shows clearly
         return [Call("batchnorm", {"momentum": 0.1, "eps": 0.5}, bn_inputs(rng, n, d),
                      want=want, label="large eps"),
@@ -102,6 +108,7 @@ class BatchNormForward(Check):
             self.judge_training(variant, result, call, None if want is None else want[i])
             self.judge_running(variant, result, call)
             self.judge_eval(variant, result, call, None if want is None else want[i])
+        kept_cache(got, "BatchNorm1d.forward", want)  # backward is graded on the true cache
 
     def judge_unit(self, variant, result, call):
         """With gamma = 1 and beta = 0: mean 0 and variance var / (var + eps) per feature."""
@@ -247,7 +254,7 @@ class BatchNormBackward(Check):
         matches = None if want is None else nm.close(result["y"], want[0]["y"], 1e-9, 1e-12)
         names = {"x": ("dx", "ys"), "gamma": ("grad:gamma", "ys:gamma"),
                  "beta": ("grad:beta", "ys:beta")}
-        if matches is False:  # a wrong forward: backward on the true forward's cache
+        if forward_is_true(got[0], want and want[0], "y", 1e-9) is False:  # the true cache
             true = true_forward_result(got[1], "BatchNorm1d.backward")
             for name, (grad_key, _) in names.items():
                 try:

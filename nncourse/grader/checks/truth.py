@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Failure, Result, require
 
 # The reference's results a backward check keeps: its cache, for the stand-in call.
@@ -48,13 +49,45 @@ def true_forward_result(result: Result, what: str) -> Result:
 def explain(failure: Failure, what: str, result: Result) -> Failure:
     """``failure`` with a sentence on how the backward was graded, for a wrong forward."""
     kept = kept_names(result)
-    text = (f"{failure.verdict.message}\nYour {what} forward gives other values than the "
-            f"true one (its own check says how), so {what}.backward was run on what the "
-            "true forward caches, in place of your forward's cache, and compared with the "
-            "true derivative.")
+    text = (f"{failure.verdict.message}\nYour {what} forward does not compute or keep what "
+            f"the true one does (its own check says how), so {what}.backward was run on "
+            "what the true forward caches, in place of your forward's cache, and compared "
+            "with the true derivative.")
     if kept:
         listed = ", ".join(f"self.{name}" for name in kept)
         text += (f" The grader could not replace {listed} (neither the contract's cache "
                  "name nor a copy of the forward's input or output): it kept your values, "
                  "so fix forward first, then check backward again.")
     return Failure(text, failure.verdict.diagnosis, failure.verdict.status)
+
+
+def lost_cache(result: Result) -> bool:
+    """The student's backward found nothing cached (the provided ``cached`` helper's error).
+
+    That is the forward's bug (its own check says so); the backward is then graded on
+    the true forward's cache.
+    """
+    return not result.ok and result.error_type == "RuntimeError" and \
+        "which forward caches" in result.error
+
+
+def cache_differs(own: Result, reference: Result) -> list[str]:
+    """Cache names the student's forward shares with the reference but fills otherwise."""
+    return [k[6:] for k in reference.arrays if k.startswith("cache:") and k in own.arrays
+            and (np.shape(own[k]) != np.shape(reference[k])
+                 or not nm.close(own[k], reference[k], 1e-7, 1e-12))]
+
+
+def forward_is_true(own: Result, reference: Result | None, output: str, rtol=1e-7) -> bool:
+    """True when the student's forward computes the true output and cache (if comparable).
+
+    ``None`` when there is no reference to compare with. A forward that lost its cache
+    (``lost_cache``) is not true; a call that failed otherwise counts as true, so that
+    its own error is reported.
+    """
+    if reference is None:
+        return None
+    if not own.ok:
+        return not lost_cache(own)
+    return nm.close(own[output], reference[output], rtol, 1e-12) and \
+        not cache_differs(own, reference)

@@ -10,7 +10,8 @@ true output, to the student's call as ``ref:cache:<name>`` and ``ref:<output key
 inputs; after the student's forward, ``put_true_cache`` replaces the student's cache:
 
 - an attribute with the reference's name and shape (the contract names the cache,
-  ``self._out``, ``self._x``, ...) gets the reference's value;
+  ``self._out``, ``self._x``, ...) gets the reference's value, and so does one of those
+  names the student's forward left missing or ``None``;
 - an attribute equal to one of the forward's inputs is already true and stays;
 - an attribute equal to the student's own output gets the true output (students who
   name the cache their own way);
@@ -52,6 +53,9 @@ def put_true_cache(owner: object, inputs: list[np.ndarray], own_out, true_out,
         UTF-8 bytes joined by commas (an array, for the wire).
     """
     true = {k[len("ref:cache:"):]: v for k, v in a.items() if k.startswith("ref:cache:")}
+    for name, value in true.items():  # the reference's cache names left empty: filled
+        if getattr(owner, name, None) is None:
+            setattr(owner, name, value.copy())
     kept = []
     for name, value in cache_of(owner).items():
         if name in true and true[name].shape == value.shape:
