@@ -171,7 +171,7 @@ class ActivationBackward(Check):
         dout = rng.standard_normal(shape)
         dirs = nm.directions(rng, shape)
         args = {"module": self.module, "init": self.init, "elementwise_h": nm.H,
-                "report_cache": True}
+                "report_cache": True, "grading_backward": True}
         inputs = {"x": x, "dout": dout, "xs": nm.perturbed(x, dirs)}
         call = Call("module", args, inputs, want=("y", "dx", "ys_elem", "ys_out", CACHE))
         call.dirs = dirs

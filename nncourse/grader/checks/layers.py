@@ -90,7 +90,8 @@ class LinearBackward(Check):
         for name, key in (("x", "x"), ("W", "param:W"), ("b", "param:b")):
             dirs[name] = nm.directions(rng, inputs[key].shape)
             inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
-        call = Call("module", {**linear_args(d, m, twice=True), "report_cache": True}, inputs,
+        call = Call("module", {**linear_args(d, m, twice=True), "report_cache": True,
+                               "grading_backward": True}, inputs,
                     want=("y", "dx", "grad:W", "grad:b", CACHE))
         call.dirs = dirs
         return [call, on_true_forward(call, 0, "y", ("x", "dout"))]

@@ -175,7 +175,8 @@ class LossBackward(Check):
             inputs = {"pred": pred, "target": target}
             if not large:
                 inputs["preds"] = nm.perturbed(pred, dirs)
-            call = Call("loss", {"loss": self.loss, "dloss": DLOSS, "report_cache": True},
+            call = Call("loss", {"loss": self.loss, "dloss": DLOSS, "report_cache": True,
+                                 "grading_backward": True},
                         inputs, want=("value", "dpred", CACHE))
             call.dirs = dirs
             calls += [call, on_true_forward(call, len(calls), "value", ("pred", "target"))]

@@ -226,7 +226,7 @@ class BatchNormBackward(Check):
             inputs["xs" if name == "x" else f"{name}s"] = nm.perturbed(inputs[key], dirs[name])
         args = {"module": "normalise.BatchNorm1d", "init_args": [d],
                 "init": {"momentum": 0.1, "eps": 1e-5}, "params": ["gamma", "beta"],
-                "twice": True, "report_cache": True}
+                "twice": True, "report_cache": True, "grading_backward": True}
         call = Call("module", args, inputs, want=("y", "dx", "grad:gamma", "grad:beta", CACHE))
         call.dirs = dirs
         return [call, on_true_forward(call, 0, "y", ("x", "dout"))]
@@ -239,9 +239,12 @@ class BatchNormBackward(Check):
             # (in dx, say) get require's generic diagnosis
             raise Failure(f"BatchNorm1d.backward raised {result.describe_error()}",
                           "bn_grads_not_summed", status="error")
-        result = require(result, "BatchNorm1d.forward/backward")
         x, dout = call.inputs["x"], call.inputs["dout"]
         n, d = x.shape
+        if not result.ok and forward_is_true(result, want and want[0], "y") is False:
+            self.judge_on_true_forward(variant, got, want, n)  # the forward raised
+            return
+        result = require(result, "BatchNorm1d.forward/backward")
         no_mutation(result, ["x"], "BatchNorm1d.forward")
         no_mutation(result, ["dout"], "BatchNorm1d.backward")
         nm.check_shape(result["y"], (n, d), "BatchNorm1d.forward(x)")  # before the differences
@@ -255,14 +258,7 @@ class BatchNormBackward(Check):
         names = {"x": ("dx", "ys"), "gamma": ("grad:gamma", "ys:gamma"),
                  "beta": ("grad:beta", "ys:beta")}
         if forward_is_true(got[0], want and want[0], "y", 1e-9) is False:  # the true cache
-            true = true_forward_result(got[1], "BatchNorm1d.backward")
-            for name, (grad_key, _) in names.items():
-                try:
-                    compare(true[grad_key], want[0][grad_key],
-                            "dx" if name == "x" else f"{name}.grad", variant, rtol=1e-6,
-                            atol=1e-10, n=n)
-                except Failure as failure:
-                    raise explain(failure, "BatchNorm1d", true) from None
+            self.judge_on_true_forward(variant, got, want, n)
             names = {}
         for name, (grad_key, ys_key) in names.items():
             dirs = call.dirs[name]
@@ -297,6 +293,15 @@ class BatchNormBackward(Check):
                               f"be twice the first one (gradients accumulate), got "
                               f"{'the same values' if nm.close(twice, once) else 'other values'}",
                               "overwrote_grad")
+
+    def judge_on_true_forward(self, variant, got, want, n):
+        """``Failure`` unless the backward, on the true forward's cache, gives the gradients."""
+        true = true_forward_result(got[1], "BatchNorm1d.backward")
+        for key, label in (("dx", "dx"), ("grad:gamma", "gamma.grad"), ("grad:beta", "beta.grad")):
+            try:
+                compare(true[key], want[0][key], label, variant, rtol=1e-6, atol=1e-10, n=n)
+            except Failure as failure:
+                raise explain(failure, "BatchNorm1d", true) from None
 
 
 BATCHNORM_FORWARD = BatchNormForward()

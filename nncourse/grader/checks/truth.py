@@ -28,7 +28,7 @@ def on_true_forward(call: Call, index: int, output: str, keep: tuple[str, ...]) 
     inputs it needs (no perturbed points: only the backward is graded from it).
     """
     args = {k: v for k, v in call.args.items()
-            if k not in ("elementwise_h", "twice", "report_cache")}
+            if k not in ("elementwise_h", "twice", "report_cache", "grading_backward")}
     inputs = {k: v for k, v in call.inputs.items() if k in keep or k.startswith("param:")}
     return Call(call.probe, args, inputs, fill=(index, (output, CACHE)), label="true_forward")
 
@@ -81,13 +81,14 @@ def cache_differs(own: Result, reference: Result) -> list[str]:
 def forward_is_true(own: Result, reference: Result | None, output: str, rtol=1e-7) -> bool:
     """True when the student's forward computes the true output and cache (if comparable).
 
-    ``None`` when there is no reference to compare with. A forward that lost its cache
-    (``lost_cache``) is not true; a call that failed otherwise counts as true, so that
-    its own error is reported.
+    ``None`` when there is no reference to compare with. A forward that raised
+    (``ForwardFailed``, see ``inside/true_forward.py``) or lost its cache (``lost_cache``)
+    is not true; a call that failed otherwise (in backward) counts as true, so that its
+    own error is reported.
     """
     if reference is None:
         return None
     if not own.ok:
-        return not lost_cache(own)
+        return not (lost_cache(own) or own.error_type == "ForwardFailed")
     return nm.close(own[output], reference[output], rtol, 1e-12) and \
         not cache_differs(own, reference)

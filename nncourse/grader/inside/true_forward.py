@@ -117,3 +117,32 @@ def known_values(module, table: dict[str, tuple[np.ndarray, np.ndarray]]):
     finally:
         for name, original in originals.items():
             setattr(module, name, original)
+
+
+class ForwardFailed(Exception):
+    """The student's forward raised while a backward was being graded.
+
+    Its own check says why; the trusted side then grades the backward on the true
+    forward's cache alone.
+    """
+
+
+def forward_of(run, args: dict, true_out):
+    """``run()`` (the student's forward); what a backward check does when it raises.
+
+    In a stand-in call (``true_out`` given) a forward that raises is skipped: the true
+    output stands in and ``put_true_cache`` fills the cache. In the own call of a backward
+    check (``args["grading_backward"]``) its exception becomes ``ForwardFailed``, naming
+    the original, so the verdict can tell it from an error of backward. A stub's
+    ``NotImplementedError`` always passes through (the exercise is not started).
+    """
+    try:
+        return run()
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        if true_out is not None:
+            return np.array(true_out)
+        if args.get("grading_backward"):
+            raise ForwardFailed(f"forward raised {type(error).__name__}: {error}") from error
+        raise
