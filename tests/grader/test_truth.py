@@ -119,7 +119,7 @@ def test_a_backward_is_graded_against_the_true_function(case, tmp_path):
                            stored_only=True)
     rows = {r["id"]: r for r in report["exercises"]}
     if forward:
-        assert rows[forward]["status"] == "failed", rows[forward]["message"]
+        assert rows[forward]["status"] in ("failed", "error"), rows[forward]["message"]
     row = rows[variant.exercise]
     assert (row["status"], row["diagnosis"]) == (status, variant.diagnosis), row["message"]
     text = report_text.as_text(report)
