@@ -109,7 +109,8 @@ class LinearBackward(Check):
                                       ("b", "grad:b", "ys:b")):
                 label = "dx" if name == "x" else f"{name}.grad"
                 nm.check_shape(true[key], np.shape(want[0][key]), label)
-                own = {"follows_own_forward": result[key]} if result.ok and nm.close(
+                own = {"follows_own_forward": result[key]} if result.ok and np.shape(
+                    result[ys_key])[1:] == np.shape(call.inputs["dout"]) and nm.close(
                     nm.along(result[key], call.dirs[name]),
                     nm.directional(result[ys_key], nm.H, call.inputs["dout"]),
                     rtol=1e-5, atol=1e-7) else {}

@@ -9,9 +9,9 @@ the module keeps on itself after ``forward``). The engine gives those values, an
 true output, to the student's call as ``ref:cache:<name>`` and ``ref:<output key>``
 inputs; after the student's forward, ``put_true_cache`` replaces the student's cache:
 
-- an attribute with the reference's name and shape (the contract names the cache,
-  ``self._out``, ``self._x``, ...) gets the reference's value, and so does one of those
-  names the student's forward left missing or ``None``;
+- an attribute with one of the reference's names (the contract names the cache,
+  ``self._out``, ``self._x``, ...) gets the reference's value, whatever the student's
+  forward left there (a wrong shape, ``None``, nothing);
 - an attribute equal to one of the forward's inputs is already true and stays;
 - an attribute equal to the student's own output gets the true output (students who
   name the cache their own way);
@@ -53,13 +53,14 @@ def put_true_cache(owner: object, inputs: list[np.ndarray], own_out, true_out,
         UTF-8 bytes joined by commas (an array, for the wire).
     """
     true = {k[len("ref:cache:"):]: v for k, v in a.items() if k.startswith("ref:cache:")}
-    for name, value in true.items():  # the reference's cache names left empty: filled
-        if getattr(owner, name, None) is None:
-            setattr(owner, name, value.copy())
+    for name, value in true.items():  # the reference's names: whatever the student put there
+        current = getattr(owner, name, None)
+        keep_dtype = isinstance(current, np.ndarray) and current.dtype.kind == "f"
+        setattr(owner, name, value.astype(current.dtype if keep_dtype else value.dtype))
     kept = []
     for name, value in cache_of(owner).items():
-        if name in true and true[name].shape == value.shape:
-            setattr(owner, name, true[name].astype(value.dtype))
+        if name in true:
+            continue
         elif any(same(value, x) for x in inputs):
             continue
         elif true_out is not None and same(value, own_out):
