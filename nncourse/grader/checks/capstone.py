@@ -5,12 +5,14 @@ In a worker, ``Linear``, ``ReLU``, ``Sequential``, ``SoftmaxCrossEntropyLoss``, 
 64-64-10 network for a few epochs on 1,297 digits. The trusted side loads the data
 from a trusted copy, keeps the 500 test labels to itself, and computes the test
 accuracy from the logits the worker returns. It passes at 93% or more (the margin is
-measured by ``benchmarks/capstone_margin.py``). Lesson 11's ``capstone.regularised``
-(``Regularised``) trains the same way a network with the student's ``BatchNorm1d`` and
-``Dropout`` and predicts in evaluation mode (93% too, ``--check regularised``). A training that would take more than
+measured by ``benchmarks/capstone_margin.py``). A training that would take more than
 ``BUDGET`` seconds is stopped after the epoch that shows it, and the feedback names the
 piece that took the most time (the worker times each module's forward and backward and
 the optimizer's step).
+
+Lesson 11's ``capstone.regularised`` (``Regularised``) trains, the same way, a network
+with the student's ``BatchNorm1d`` and ``Dropout``, and predicts in evaluation mode (93%
+too, measured with ``--check regularised``).
 """
 
 from __future__ import annotations
