@@ -189,3 +189,17 @@ def test_capstone_regularised_fails_a_batch_norm_that_hurts_training(tmp_path, b
     assert re.search(r"test accuracy \d+\.\d% after 12 epochs; expected at least 93%",
                      verdict.message)
     assert "batchnorm.forward, batchnorm.backward" in verdict.message
+
+
+def test_capstone_regularised_passes_correct_alternatives_of_batch_norm_and_dropout(tmp_path):
+    from bugzoo import ALTERNATIVES
+
+    from nncourse.grader.api import grade_package
+
+    chosen = [a for a in ALTERNATIVES if a.exercise.startswith(("batchnorm.", "dropout."))]
+    assert len(chosen) >= 4
+    for i, variant in enumerate(chosen):
+        parent = apply(variant, tmp_path / str(i))
+        report = grade_package(parent, exercises=["capstone.regularised"], hidden=True)
+        [row] = report["exercises"]
+        assert row["status"] == "passed", (variant.name, row["message"])
