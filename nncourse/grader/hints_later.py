@@ -123,4 +123,15 @@ LATER_LADDERS: dict[str, tuple[str, ...]] = {
         "g - x_hat times the mean over the batch of g x_hat); dgamma = sum over n of dout "
         "x_hat, dbeta = sum over n of dout.",
     ),
+    "capstone.regularised": (
+        "This check trains your whole nnlib with your BatchNorm1d and Dropout in the "
+        "network: first make every exercise it lists pass on its own (nncourse check "
+        "--lesson 10, --lesson 11, and lesson 08's pieces).",
+        "The test digits are predicted one at a time in evaluation mode: there, batch norm "
+        "must use its running statistics (moved during training) and dropout must be the "
+        "identity. A batch of one has no spread of its own.",
+        "If every piece passes but the accuracy is low, compare training and evaluation: "
+        "the running averages must follow the batches of training, and batch norm's dx "
+        "must include the paths through the batch's mean and variance.",
+    ),
 }

@@ -149,18 +149,57 @@ def test_missing_digits_data_is_an_error_verdict_not_a_crash():
     assert "digits" in verdicts[0][1].message
 
 
-def test_a_capstone_over_its_time_budget_is_told_which_piece_to_vectorise(monkeypatch):
+@pytest.mark.parametrize("name", ["DIGITS", "REGULARISED"])
+def test_a_capstone_over_its_time_budget_is_told_which_piece_to_vectorise(monkeypatch, name):
     from nncourse.grader.checks import capstone
     from nncourse.grader.engine import run_exercises
     from nncourse.grader.registry import select
 
-    monkeypatch.setattr(capstone.DIGITS, "public",
-                        [{**capstone.DIGITS.public[0], "budget": 1e-4}])
+    check = getattr(capstone, name)
+    monkeypatch.setattr(check, "public", [{**check.public[0], "budget": 1e-4}])
     nnlib = ROOT / "solutions" / "nnlib"
-    [(_, verdict)] = run_exercises(nnlib, select(["capstone.digits"]), hidden=False,
+    [(_, verdict)] = run_exercises(nnlib, select([check.exercise]), hidden=False,
                                    reference=nnlib, datasets=nnlib / "datasets")
     assert (verdict.status, verdict.diagnosis) == ("failed", "too_slow"), verdict.message
     assert re.search(r"too slow: \d+\.\d s for one epoch, so 12 epochs would take about",
                      verdict.message)
-    assert re.search(r"\. (Linear|ReLU|SoftmaxCrossEntropyLoss)\.(forward|backward)|SGD\.step",
-                     verdict.message) and "vectorise it" in verdict.message
+    assert re.search(r"\. (Linear|ReLU|SoftmaxCrossEntropyLoss|BatchNorm1d|Dropout)\."
+                     r"(forward|backward)|SGD\.step", verdict.message)
+    assert "vectorise it" in verdict.message
+
+
+@pytest.mark.parametrize("bug", ["batchnorm eval with the batch statistics",
+                                 "batchnorm backward only the direct path"])
+def test_capstone_regularised_fails_a_batch_norm_that_hurts_training(tmp_path, bug):
+    """Reference passes; eval with the batch's statistics (the test digits come one at a
+    time) and a backward without the mean and variance paths fall under the threshold."""
+    from nncourse.grader.engine import run_exercises
+    from nncourse.grader.registry import select
+
+    reference = ROOT / "solutions" / "nnlib"
+    chosen = select(["capstone.regularised"])
+    [(_, verdict)] = run_exercises(reference, chosen, hidden=True, reference=reference,
+                                   datasets=reference / "datasets")
+    assert verdict.status == "passed", verdict.message
+    [variant] = [b for b in BUGS if b.name == bug]
+    parent = apply(variant, tmp_path)
+    [(_, verdict)] = run_exercises(parent / "nnlib", chosen, hidden=True, reference=reference,
+                                   datasets=reference / "datasets")
+    assert verdict.status == "failed", verdict.message
+    assert re.search(r"test accuracy \d+\.\d% after 12 epochs; expected at least 93%",
+                     verdict.message)
+    assert "batchnorm.forward, batchnorm.backward" in verdict.message
+
+
+def test_capstone_regularised_passes_correct_alternatives_of_batch_norm_and_dropout(tmp_path):
+    from bugzoo import ALTERNATIVES
+
+    from nncourse.grader.api import grade_package
+
+    chosen = [a for a in ALTERNATIVES if a.exercise.startswith(("batchnorm.", "dropout."))]
+    assert len(chosen) >= 4
+    for i, variant in enumerate(chosen):
+        parent = apply(variant, tmp_path / str(i))
+        report = grade_package(parent, exercises=["capstone.regularised"], hidden=True)
+        [row] = report["exercises"]
+        assert row["status"] == "passed", (variant.name, row["message"])

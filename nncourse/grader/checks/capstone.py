@@ -9,6 +9,10 @@ measured by ``benchmarks/capstone_margin.py``). A training that would take more 
 ``BUDGET`` seconds is stopped after the epoch that shows it, and the feedback names the
 piece that took the most time (the worker times each module's forward and backward and
 the optimizer's step).
+
+Lesson 11's ``capstone.regularised`` (``Regularised``) trains, the same way, a network
+with the student's ``BatchNorm1d`` and ``Dropout``, and predicts in evaluation mode (93%
+too, measured with ``--check regularised``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from nncourse.grader.checks.base import Call, Check, Failure, require
 THRESHOLD = 0.93
 TIME_LIMIT = 30.0  # seconds: the registry's timeout of the capstone (the worker is killed)
 BUDGET = 20.0  # seconds of training; past it the probe stops and says which piece is slow
+REG_THRESHOLD = 0.93  # capstone.regularised (lesson 11), measured the same way
 
 
 def load_digits(folder: Path):
@@ -30,11 +35,11 @@ def load_digits(folder: Path):
     return table[:, :-1] / 16.0, table[:, -1].astype(np.int64)
 
 
-def uses() -> tuple[str, ...]:
-    """The exercises the capstone trains with (its dependencies in the registry)."""
+def uses(exercise: str = "capstone.digits") -> tuple[str, ...]:
+    """The exercises a capstone trains with (its dependencies in the registry)."""
     from nncourse.grader.registry import EXERCISES
 
-    return EXERCISES["capstone.digits"].depends
+    return EXERCISES[exercise].depends
 
 
 class Digits(Check):
@@ -42,6 +47,8 @@ class Digits(Check):
 
     public = [{"seed": 16, "epochs": 12, "hidden": 64, "lr": 0.05, "momentum": 0.9,
                "batch_size": 32, "test": 500}]
+    exercise, probe, threshold = "capstone.digits", "capstone", THRESHOLD
+    settings = ("seed", "epochs", "hidden", "lr", "momentum", "batch_size")
 
     def split(self, variant):
         """Train and test sets of a variant (a seeded permutation of the digits)."""
@@ -58,10 +65,9 @@ class Digits(Check):
     def plan(self, variant):
         """The calls of one variant (see ``Check.plan``)."""
         X, y, X_test, _ = self.split(variant)
-        args = {k: variant[k] for k in ("seed", "epochs", "hidden", "lr", "momentum",
-                                        "batch_size")}
+        args = {k: variant[k] for k in self.settings}
         args["budget"] = variant.get("budget", BUDGET)
-        return [Call("capstone", args, {"X": X, "y": y, "X_test": X_test})]
+        return [Call(self.probe, args, {"X": X, "y": y, "X_test": X_test})]
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
@@ -75,10 +81,11 @@ class Digits(Check):
                           f"(finite: {bool(np.all(np.isfinite(logits)))}); expected finite "
                           f"logits of shape ({len(y_test)}, 10)")
         accuracy = float(np.mean(logits.argmax(axis=1) == y_test))
-        if accuracy < THRESHOLD:
+        if accuracy < self.threshold:
             raise Failure(f"test accuracy {accuracy:.1%} after {variant['epochs']} epochs; "
-                          f"expected at least {THRESHOLD:.0%}. It trains with your own "
-                          f"{', '.join(uses())}: run 'nncourse check' on those first.")
+                          f"expected at least {self.threshold:.0%}. It trains with your own "
+                          f"{', '.join(uses(self.exercise))}: run 'nncourse check' on those "
+                          "first.")
 
 
 def too_slow(result, epochs: int, budget: float) -> Failure:
@@ -97,4 +104,21 @@ def too_slow(result, epochs: int, budget: float) -> Failure:
     return Failure(text, "too_slow")
 
 
+class Regularised(Digits):
+    """Lesson 11's capstone: the same digits, through BatchNorm1d and Dropout.
+
+    The student's ``Linear``, ``BatchNorm1d``, ``ReLU``, ``Dropout`` and ``Linear``, in a
+    ``Sequential``, trained like ``Digits``' network (its split, loop and time budget);
+    the test logits come from evaluation mode (``regularise.set_training(model, False)``),
+    one test example at a time (``test_batch``), as a deployed model predicts: a batch
+    norm that uses the batch's statistics in eval gives every example the same logits.
+    """
+
+    public = [{"seed": 16, "epochs": 12, "hidden": 64, "lr": 0.2, "momentum": 0.9,
+               "batch_size": 32, "p": 0.5, "test": 500, "test_batch": 1}]
+    exercise, probe, threshold = "capstone.regularised", "capstone_regularised", REG_THRESHOLD
+    settings = (*Digits.settings, "p", "test_batch")
+
+
 DIGITS = Digits()
+REGULARISED = Regularised()

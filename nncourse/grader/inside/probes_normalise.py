@@ -1,4 +1,4 @@
-"""Worker side, lesson 11: probes of ``normalise.BatchNorm1d``.
+"""Worker side, lesson 11: probes of ``normalise.BatchNorm1d`` and its capstone.
 
 Like every probe, these call the student's code and return plain arrays; the verdict is
 computed on the trusted side (``nncourse/grader/checks/normalise.py``).
@@ -6,10 +6,13 @@ computed on the trusted side (``nncourse/grader/checks/normalise.py``).
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from nncourse.grader.inside import true_forward
 from nncourse.grader.inside.calling import as_numbers, attribute, changed, probe
+from nncourse.grader.inside.probes import layers_module, train_within_budget
 
 
 def batchnorm_module(args, a):
@@ -56,3 +59,29 @@ def batchnorm(args, a):
     m.forward(a["x"].copy())
     result.update(running(m, "ra_"))
     return result
+
+
+@probe
+def capstone_regularised(args, a):
+    """Train Linear-BatchNorm1d-ReLU-Dropout-Linear of the student's pieces; test logits.
+
+    The training is ``probes.capstone``'s (the student's SGD with momentum, softmax
+    cross-entropy and ``train_epoch``, within the time budget); the logits on ``X_test``
+    are computed after ``regularise.set_training(model, False)`` (evaluation mode).
+    """
+    layers, act = layers_module(), importlib.import_module("nnlib.activations")
+    normalise = importlib.import_module("nnlib.normalise")
+    regularise = importlib.import_module("nnlib.regularise")
+    rng = np.random.default_rng(args["seed"])
+    d, h = a["X"].shape[1], args["hidden"]
+    model = layers.Sequential(layers.Linear(d, h, rng=rng), normalise.BatchNorm1d(h),
+                              act.ReLU(), regularise.Dropout(args["p"], rng=rng),
+                              layers.Linear(h, 10, rng=rng))
+    slow = train_within_budget(model, args, a, rng)
+    if slow:
+        return slow
+    regularise.set_training(model, False)
+    step = args.get("test_batch", len(a["X_test"]))
+    return {"logits": np.concatenate([
+        as_numbers(model.forward(a["X_test"][i:i + step]), "forward in eval mode")
+        for i in range(0, len(a["X_test"]), step)])}
