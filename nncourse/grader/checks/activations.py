@@ -216,6 +216,7 @@ class ActivationBackward(Check):
         """``Failure`` unless the backward, run on the true forward's cache, gives ``dx``."""
         name = self.module.split(".")[1]
         true = true_forward_result(got[1], f"{name}.backward")
+        no_mutation(true, ["dout"], f"{name}.backward")
         nm.check_shape(true["dx"], x.shape, f"{name}.backward(dout)")
         if nm.close(true["dx"], want[0]["dx"], 1e-6, 1e-10):
             return
