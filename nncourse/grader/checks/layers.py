@@ -104,21 +104,11 @@ class LinearBackward(Check):
                           broadcast_code(result.error), status="error")
         n, d, m = variant["n"], variant["d"], variant["m"]
         if forward_is_true(result, want and want[0], "y", 1e-9) is False:
-            true = true_forward_result(got[1], "Linear.backward")
-            for name, key, ys_key in (("x", "dx", "ys"), ("W", "grad:W", "ys:W"),
-                                      ("b", "grad:b", "ys:b")):
-                label = "dx" if name == "x" else f"{name}.grad"
-                nm.check_shape(true[key], np.shape(want[0][key]), label)
-                own = {"follows_own_forward": result[key]} if result.ok and np.shape(
-                    result[ys_key])[1:] == np.shape(call.inputs["dout"]) and nm.close(
-                    nm.along(result[key], call.dirs[name]),
-                    nm.directional(result[ys_key], nm.H, call.inputs["dout"]),
-                    rtol=1e-5, atol=1e-7) else {}
-                try:
-                    compare(true[key], want[0][key], label, variant, rtol=1e-6, atol=1e-10,
-                            n=n, candidates=own)
-                except Failure as failure:
-                    raise explain(failure, "Linear", true) from None
+            own = {key: {"follows_own_forward": result[key]} for name, key, ys_key in (
+                ("x", "dx", "ys"), ("W", "grad:W", "ys:W"), ("b", "grad:b", "ys:b"))
+                if result.ok and mirrors_own_forward(result, key, ys_key, call, name)}
+            gradients_on_true_forward(variant, true_forward_result(got[1], "Linear.backward"),
+                                      want[0], GRADIENT_LABELS, "Linear", n, own)
             return
         result = require(result, "Linear.forward/backward")
         dout = call.inputs["dout"]
@@ -149,21 +139,61 @@ class LinearBackward(Check):
             code = diagnose(analytic, numeric, n=n, candidates=candidates)
             if code == "bias_not_summed_row":
                 code = "bias_not_summed"
-            text = (f"{label} does not match central differences of your forward (for a "
-                    "random dout)")
-            if variant.public and len(dirs) == np.prod(np.shape(result[grad_key])):
-                full = numeric.reshape(np.shape(result[grad_key]))
-                text += ":\n" + nm.worst_entries(result[grad_key], full)
-                text += "\n" + "\n".join(nm.show_array(k.replace("param:", ""), call.inputs[k])
-                                         for k in ("x", "param:W", "dout"))
-            raise Failure(text, code)
-        for name in ("W", "b"):
-            once, twice = result[f"grad:{name}"], result[f"grad2:{name}"]
-            if not nm.close(twice, 2 * once, 1e-9, 1e-12):
-                raise Failure(f"after a second backward with the same dout, {name}.grad should "
-                              f"be twice the first one (gradients accumulate), got "
-                              f"{'the same values' if nm.close(twice, once) else 'other values'}",
-                              "overwrote_grad")
+            raise Failure(differences_text(label, "", result[grad_key], numeric, dirs,
+                                           call, ("x", "param:W", "dout"), variant), code)
+        accumulates(result, ("W", "b"))
+
+
+GRADIENT_LABELS = {"dx": "dx", "grad:W": "W.grad", "grad:b": "b.grad"}
+
+
+def mirrors_own_forward(result, key, ys_key, call, name) -> bool:
+    """True when gradient ``key`` matches central differences of the student's own forward."""
+    return np.shape(result[ys_key])[1:] == np.shape(call.inputs["dout"]) and nm.close(
+        nm.along(result[key], call.dirs[name]),
+        nm.directional(result[ys_key], nm.H, call.inputs["dout"]), rtol=1e-5, atol=1e-7)
+
+
+def gradients_on_true_forward(variant, true, reference, labels: dict, module: str,
+                              n: int | None = None, candidates: dict | None = None) -> None:
+    """``Failure`` unless a stand-in call's gradients are the reference's (``truth.py``).
+
+    ``labels`` maps result keys to what the student reads (``{"grad:W": "W.grad"}``);
+    ``candidates`` optionally maps a key to the known bugs' results for ``diagnose``.
+    """
+    for key, label in labels.items():
+        nm.check_shape(true[key], np.shape(reference[key]), label)
+        try:
+            compare(true[key], reference[key], label, variant, rtol=1e-6, atol=1e-10, n=n,
+                    candidates=(candidates or {}).get(key))
+        except Failure as failure:
+            raise explain(failure, module, true) from None
+
+
+def differences_text(label, mode, grad, numeric, dirs, call, shown, variant) -> str:
+    """The failure text of a gradient that central differences of the forward disagree with.
+
+    With the worst entries and the inputs ``shown`` when the variant is public and every
+    coordinate was probed; ``mode`` qualifies the forward (" in training mode").
+    """
+    text = (f"{label} does not match central differences of your forward{mode} (for a "
+            "random dout)")
+    if variant.public and len(dirs) == np.prod(np.shape(grad)):
+        text += ":\n" + nm.worst_entries(grad, numeric.reshape(np.shape(grad)))
+        text += "\n" + "\n".join(nm.show_array(k.replace("param:", ""), call.inputs[k])
+                                 for k in shown)
+    return text
+
+
+def accumulates(result, names) -> None:
+    """``Failure`` unless a second backward with the same dout doubled each ``<name>.grad``."""
+    for name in names:
+        once, twice = result[f"grad:{name}"], result[f"grad2:{name}"]
+        if not nm.close(twice, 2 * once, 1e-9, 1e-12):
+            raise Failure(f"after a second backward with the same dout, {name}.grad should "
+                          f"be twice the first one (gradients accumulate), got "
+                          f"{'the same values' if nm.close(twice, once) else 'other values'}",
+                          "overwrote_grad")
 
 
 SPECS = [["scale", "a0", False], ["reverse"], ["square"], ["scale", "a1", False],

@@ -36,9 +36,9 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import compare, kept_cache, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.layers import accumulates, differences_text, gradients_on_true_forward
 from nncourse.grader.checks.truth import (
     CACHE,
-    explain,
     forward_is_true,
     on_true_forward,
     true_forward_result,
@@ -241,8 +241,11 @@ class BatchNormBackward(Check):
                           "bn_grads_not_summed", status="error")
         x, dout = call.inputs["x"], call.inputs["dout"]
         n, d = x.shape
-        if not result.ok and forward_is_true(result, want and want[0], "y") is False:
-            self.judge_on_true_forward(variant, got, want, n)  # the forward raised
+        if forward_is_true(result, want and want[0], "y", 1e-9) is False:  # the true cache
+            gradients_on_true_forward(
+                variant, true_forward_result(got[1], "BatchNorm1d.backward"), want[0],
+                {"dx": "dx", "grad:gamma": "gamma.grad", "grad:beta": "beta.grad"},
+                "BatchNorm1d", n)
             return
         result = require(result, "BatchNorm1d.forward/backward")
         no_mutation(result, ["x"], "BatchNorm1d.forward")
@@ -257,9 +260,6 @@ class BatchNormBackward(Check):
         matches = None if want is None else nm.close(result["y"], want[0]["y"], 1e-9, 1e-12)
         names = {"x": ("dx", "ys"), "gamma": ("grad:gamma", "ys:gamma"),
                  "beta": ("grad:beta", "ys:beta")}
-        if forward_is_true(got[0], want and want[0], "y", 1e-9) is False:  # the true cache
-            self.judge_on_true_forward(variant, got, want, n)
-            names = {}
         for name, (grad_key, ys_key) in names.items():
             dirs = call.dirs[name]
             numeric = nm.directional(result[ys_key], nm.H, dout)
@@ -278,30 +278,10 @@ class BatchNormBackward(Check):
             code = diagnose(analytic, numeric, n=n, candidates=candidates)
             if code == "batch_scale" and name != "x":
                 code = "bn_grads_not_summed"
-            text = (f"{label} does not match central differences of your forward in training "
-                    "mode (for a random dout)")
-            if variant.public and len(dirs) == np.prod(np.shape(result[grad_key])):
-                full = numeric.reshape(np.shape(result[grad_key]))
-                text += ":\n" + nm.worst_entries(result[grad_key], full)
-                text += "\n" + "\n".join(nm.show_array(k.replace("param:", ""), call.inputs[k])
-                                         for k in ("x", "param:gamma", "dout"))
-            raise Failure(text, code)
-        for name in ("gamma", "beta"):
-            once, twice = result[f"grad:{name}"], result[f"grad2:{name}"]
-            if not nm.close(twice, 2 * once, 1e-9, 1e-12):
-                raise Failure(f"after a second backward with the same dout, {name}.grad should "
-                              f"be twice the first one (gradients accumulate), got "
-                              f"{'the same values' if nm.close(twice, once) else 'other values'}",
-                              "overwrote_grad")
-
-    def judge_on_true_forward(self, variant, got, want, n):
-        """``Failure`` unless the backward, on the true forward's cache, gives the gradients."""
-        true = true_forward_result(got[1], "BatchNorm1d.backward")
-        for key, label in (("dx", "dx"), ("grad:gamma", "gamma.grad"), ("grad:beta", "beta.grad")):
-            try:
-                compare(true[key], want[0][key], label, variant, rtol=1e-6, atol=1e-10, n=n)
-            except Failure as failure:
-                raise explain(failure, "BatchNorm1d", true) from None
+            raise Failure(differences_text(label, " in training mode", result[grad_key],
+                                           numeric, dirs, call, ("x", "param:gamma", "dout"),
+                                           variant), code)
+        accumulates(result, ("gamma", "beta"))
 
 
 BATCHNORM_FORWARD = BatchNormForward()

@@ -59,11 +59,9 @@ def put_true_cache(owner: object, inputs: list[np.ndarray], own_out, true_out,
         setattr(owner, name, value.astype(current.dtype if keep_dtype else value.dtype))
     kept = []
     for name, value in cache_of(owner).items():
-        if name in true:
-            continue
-        elif any(same(value, x) for x in inputs):
-            continue
-        elif true_out is not None and same(value, own_out):
+        if name in true or any(same(value, x) for x in inputs):
+            continue  # already the true values
+        if true_out is not None and same(value, own_out):
             setattr(owner, name, np.array(true_out, dtype=value.dtype))
         else:
             kept.append(name)
