@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from nncourse.grader.checks.base import Call, Failure, Result, Variant, Verdict, matches_any
-from nncourse.grader.checks.diagnose import hint
+from nncourse.grader.checks.diagnose import GENERIC_CODES, hint
 from nncourse.grader.errors import GraderError
 from nncourse.grader.registry import Exercise
 from nncourse.grader.registry import preload as registry_preload
@@ -203,7 +203,7 @@ def judge(p: Planned, got: list[Result], want: list[Result] | None) -> Verdict:
                 text += "\n" + hint(v.diagnosis)
             if not variant.public:
                 text = "A hidden check (other sizes and seeds) failed: " + text
-                if not v.diagnosis:
+                if not v.diagnosis or v.diagnosis in GENERIC_CODES:
                     text += ("\nThe public checks pass, so look for what only holds at their "
                              "sizes: a hard-coded size or shape, a fixed seed, an axis that "
                              "works only when two sizes are equal.")

@@ -24,7 +24,7 @@ CASES = [
     (bug("sigmoid prints instead of returning", "sigmoid.forward", A,
          "        self._out = out\n        return out",
          "        self._out = out\n        print(out)"),
-     "error", None, "Printing a value does not return it"),
+     "error", "no_return", "Printing a value does not return it"),
     (bug("softmax max without keepdims", "softmax.forward", LO, SOFTMAX,
          "    e = np.exp(z - z.max(axis=-1)[:, None])\n    e /= e.sum(axis=-1)\n    return e"),
      "error", "broadcast_shapes", "could not be broadcast"),
@@ -77,7 +77,8 @@ CASES = [
     (bug("linear forward returns (out, cache)", "linear.forward", L,
          "        out += self.b.value\n        return out",
          "        out += self.b.value\n        return out, x"),
-     "error", None, "forward returned tuple, expected an array; return only the array"),
+     "error", "returned_tuple", "Likely bug: more than the array is returned: return only the "
+     "array, and keep what backward needs on self"),
     (bug("softmax along axis 0", "softmax.forward", LO, SOFTMAX,
          "    e = np.exp(z - z.max(axis=0, keepdims=True))\n"
          "    e /= e.sum(axis=0, keepdims=True)\n    return e"),
@@ -113,10 +114,11 @@ CASES = [
     (bug("he_normal by uniform draws, dtype ignored", "init.he", IN,
          "    std = np.sqrt(2.0 / fan_in)\n    return normal((fan_in, fan_out), std, rng, dtype)",
          "    std = np.sqrt(2.0 / fan_in)\n    return rng.uniform(-std, std, (fan_in, fan_out))"),
-     "failed", None, "dtype=np.float32) did not return float32"),
+     "failed", "dtype_changed", "dtype=np.float32) did not return float32"),
     (bug("early stopping never records best_epoch", "train.early_stopping", T,
          "            self.best_epoch = self.epoch\n", ""),
-     "failed", None, "after step 1 best_epoch is never set, expected 0 (the 0-based index "
+     "failed", "stopping_state", "after step 1 best_epoch is never set, expected 0 (the "
+     "0-based index "
      "of the step that gave best"),
     (bug("one_hot with integer entries", "data.one_hot", D,
          "    Y = np.zeros((len(y), num_classes))",
@@ -127,7 +129,7 @@ CASES += [
     (bug("one_hot returns a list", "data.one_hot", D,
          "    Y[np.arange(len(y)), y] = 1.0\n    return Y",
          "    Y[np.arange(len(y)), y] = 1.0\n    return Y.tolist()"),
-     "error", None, "returned a list; expected a numpy array"),
+     "error", "returned_list", "returned a list; expected a numpy array"),
     (bug("an exception says where in the student's file", "linear.forward", L,
          "        out = x @ self.W.value\n", "        out = x @ self.W.value.T\n"),
      "error", "matmul_shapes", "(at nnlib/layers.py, line "),
@@ -136,7 +138,7 @@ CASES += [
     (bug("train_epoch forgets to pass its rng on", "train.train_epoch", T,
          "    for Xb, yb in minibatches(X, y, batch_size, rng=rng):",
          "    for Xb, yb in minibatches(X, y, batch_size):"),
-     "error", None, "pass train_epoch's rng on to minibatches"),
+     "error", "rng_not_passed", "pass train_epoch's rng on to minibatches"),
 ]
 CASES += [
     (bug("softmax_ce backward subtracts the one-hot from its cached probs", "softmax_ce.backward",

@@ -21,6 +21,7 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
+from nncourse.grader.checks.signatures import side_code
 from nncourse.grader.checks.truth import (
     CACHE,
     cache_differs,
@@ -78,13 +79,21 @@ def no_overflow(result, what: str, where: str, code: str | None) -> None:
 
 
 def compare(got, want, what, variant, *, rtol=1e-7, atol=1e-12, inputs=(), n=None,
-            candidates=None, diagnosis=None):
-    """``Failure`` with the worst entries (public only) unless ``got`` is close to ``want``."""
+            candidates=None, diagnosis=None, fallback=None):
+    """``Failure`` with the worst entries (public only) unless ``got`` is close to ``want``.
+
+    Its code: ``diagnosis`` if given, else a known bug (``diagnose``), the error's shape
+    (``signatures``) or the wrong side of an input ``x``, else ``fallback``.
+    """
     got = np.asarray(got)
     nm.check_shape(got, np.shape(want), what)
     if nm.close(got, want, rtol, atol):
         return
     code = diagnosis or diagnose(got, want, n=n, candidates=candidates)
+    x = dict(inputs).get("x")
+    if code is None and x is not None:
+        code = side_code(got, want, x)
+    code = code or fallback
     text = f"{what} differs from the expected values"
     if not np.all(np.isfinite(got)):
         text = f"{what} holds NaN or inf where the expected values are finite"

@@ -156,7 +156,8 @@ class TopoOrder(Check):
                     f"{i}: {tuple(p)}" for i, (_, p, _) in enumerate(spec[:root + 1]))
             need = ancestors(spec, root)
             if -1 in order:
-                raise Failure(f"{shown} returned something that is not a node of the graph")
+                raise Failure(f"{shown} returned something that is not a node of the graph",
+                              "topo_not_node")
             if len(order) != len(set(order)):
                 twice = sorted({i for i in order if order.count(i) > 1})[:5]
                 raise Failure(f"{shown} lists node(s) {twice} more than once (each node once)",
@@ -165,7 +166,8 @@ class TopoOrder(Check):
                 missing, extra = sorted(need - set(order)), sorted(set(order) - need)
                 raise Failure(f"{shown}: " + (f"node(s) {missing[:5]} that the root depends on "
                               "are missing" if missing else f"node(s) {extra[:5]} that the "
-                              "root does not depend on are listed"))
+                              "root does not depend on are listed"),
+                              "topo_missing" if missing else "topo_extra")
             position = {i: k for k, i in enumerate(order)}
             late = [(j, i) for i in order for j in spec[i][1] if position[j] > position[i]]
             if late:
@@ -173,7 +175,7 @@ class TopoOrder(Check):
                 backwards = order[0] == root  # root first: the order backward walks
                 raise Failure(f"{shown}: node {i} comes before its parent {j} (every node must "
                               "come after all of its parents, the root last)",
-                              "topo_reversed" if backwards else None)
+                              "topo_reversed" if backwards else "topo_parent_after")
 
 
 class Backward(Check):
@@ -325,9 +327,9 @@ class Rule(Check):
                 what = f"{shown}: the gradient of {'ab'[i]}"
                 if g.shape != w.shape:
                     code = {"add": "no_unbroadcast", "sum": "sum_not_spread",
-                            "matmul": "matmul_transpose"}.get(self.op)
+                            "matmul": "matmul_transpose"}.get(self.op, "wrong_shape")
                     if self.op == "add" and g.shape != np.shape(dout):
-                        code = None
+                        code = "wrong_shape"
                     raise Failure(f"{what} has shape {g.shape}, expected {w.shape} (the shape "
                                   f"of {'ab'[i]})", code)
                 if nm.close(g, w, 1e-5, 1e-7):

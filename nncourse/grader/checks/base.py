@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nncourse.grader.checks.exceptions import exception_code
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -139,25 +141,24 @@ def require(result: Result, what: str) -> Result:
         raise Failure(f"{what}: {result.error or 'NotImplementedError'}",
                       status="not_implemented")
     if result.error_type == "BadReturn":  # the grader's word for "not an array": no raise
-        return_hint = ""
-        if "returned None" in result.error:
-            return_hint = " Printing a value does not return it."
-        elif "returned tuple" in result.error:
-            return_hint = ("; return only the array and keep what backward needs on self "
-                           "(self._x = x).")
-        raise Failure(f"{what}: {result.error}{return_hint}", status="error")
+        raise Failure(f"{what}: {result.error}", return_code(result.error), status="error")
     raise Failure(f"{what} raised {result.describe_error()}", error_code(result),
                   status="error")
 
 
 def error_code(result: Result) -> str | None:
-    """The diagnosis code of a common numpy exception (see ``diagnose.HINTS``), or None."""
-    if result.error_type == "ValueError" and "could not be broadcast" in result.error:
-        return "broadcast_shapes"
-    if result.error_type == "ValueError" and "matmul" in result.error:
-        return "matmul_shapes"
-    if result.error_type == "RuntimeError" and "which forward caches" in result.error:
-        return "not_cached"
-    if result.error_type == "ZeroDivisionError":
-        return "zero_division"
+    """The diagnosis code of the exception a call raised (``checks/exceptions.py``), or None."""
+    return exception_code(result.error_type, result.error)
+
+
+def return_code(message: str) -> str | None:
+    """The diagnosis code of a return value that is not a numeric array (``BadReturn``)."""
+    if "returned None" in message:
+        return "no_return"
+    if "returned tuple" in message:
+        return "returned_tuple"
+    if "returned a list" in message:
+        return "returned_list"
+    if "of dtype object" in message:
+        return "none_value"
     return None

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncourse.grader.checks.exceptions import EXCEPTION_HINTS
+from nncourse.grader.checks.signatures import SIGNATURE_HINTS, signature_code
+
 HINTS = {
     "transposed": "the result is transposed: check the order and the .T of the matrix "
                   "product (for x of shape (N, D) and dout of shape (N, M), dW has shape (D, M))",
@@ -99,7 +102,40 @@ HINTS = {
                            "velocities, or m and v, updated in place in the optimizer's "
                            "lists, not in a local variable; the step count t increased "
                            "once per step and used as beta**t)",
+    "step_count": "self.t is not the number of steps taken: increase it by one in each "
+                  "step, before the bias corrections use it",
+    "first_moment": "Adam's first moment m (the moving average of the gradients) goes "
+                    "wrong at the step above, while t is right: check which weight the "
+                    "old m gets and which the new gradient, and that m is updated in place",
+    "second_moment": "Adam's second moment v (the moving average of the squared "
+                     "gradients) goes wrong at the step above, while m is right: check its "
+                     "weights, the square, and that v is updated in place",
+    "adam_update": "m, v and t are right after every step, so the bug is in the update "
+                   "built from them: the two bias corrections, the square root, where eps "
+                   "goes, and the sign",
+    "velocity_update": "the velocity goes wrong at the step above: it is the "
+                       "momentum-decayed running sum of the gradients, kept in "
+                       "self.velocities from one step to the next",
+    "sgd_update": "the velocities are right after every step, so the bug is in the update "
+                  "of the parameter built from them (its size, and its sign)",
     "update_sign": "the update goes uphill: a step must subtract lr * gradient",
+    "stops_early": "the answer says stop before patience steps without improvement have "
+                   "passed: check what counts as an improvement (min_delta) and when the "
+                   "count of steps without one is reset",
+    "stops_late": "the answer does not say stop although patience steps without "
+                  "improvement have passed: check what counts as an improvement "
+                  "(min_delta), and that the count grows by one per step without one",
+    "stopping_state": "the stop answers are right, but the attribute named above is not "
+                      "kept as the contract says (the best loss, the step it came at, the "
+                      "count of steps)",
+    "examples_missing": "an epoch must hold every example exactly once: check the range "
+                        "of start positions (from 0 to N in steps of batch_size) and the "
+                        "slice each batch takes",
+    "batch_sizes": "the batches have other sizes than batch_size (the last one: what is "
+                   "left): check the step of the range and the slice's end",
+    "epoch_mean": "the value returned is not the mean loss over the epoch's examples: "
+                  "check that the running total starts at 0, adds each batch's loss "
+                  "weighted by its size, and is divided by the number of examples seen",
     "drops_last_batch": "the last, smaller batch is missing (range(N // B) drops it)",
     "not_shuffled": "the order is not shuffled with the rng you were given",
     "no_rng": "the result does not come from the rng you were given (same seed, different "
@@ -181,6 +217,14 @@ HINTS = {
     "topo_duplicates": "a node is listed more than once: a node reached along two paths (a "
                        "fan-out) must be listed once; remember which nodes you have already "
                        "visited (by identity) and skip them",
+    "topo_not_node": "the list holds something that is not a node of the graph (None, or "
+                     "a node's data): list the Value objects themselves",
+    "topo_missing": "nodes the root depends on are missing: the walk ends before it has "
+                    "visited every parent of every node it lists (a loop left too early?)",
+    "topo_extra": "nodes the root does not depend on are listed: walk only from the root "
+                  "through the parents",
+    "topo_parent_after": "a node is listed before one of its parents: a node may be listed "
+                         "only once every one of its parents is listed",
     "recursion": "Python's recursion limit (about 1000 nested calls) was hit on a deep "
                  "graph: replace the recursive calls by a loop over an explicit stack (a "
                  "list of nodes still to visit)",
@@ -210,6 +254,12 @@ HINTS = {
     "sum_not_spread": "the gradient of the summed array does not have its shape: every entry "
                       "of the input went into the sum, so the rule must return one gradient "
                       "per entry, an array of the input's shape",
+    "drop_share": "the share of dropped entries is not p: compare how the mask is drawn "
+                  "(which draws count as dropped) with the definition of p, the "
+                  "probability of dropping one entry",
+    "keep_scale": "the kept entries are multiplied by the wrong factor: with inverted "
+                  "dropout the expectation of every entry stays what it was without "
+                  "dropout, which fixes the factor",
     "fresh_mask": "backward uses another mask than the forward before it: draw the mask once "
                   "in forward, keep it (self), and multiply dout by that same mask",
     # lesson 11: batch normalisation
@@ -232,6 +282,9 @@ HINTS = {
     "bn_running_not_updated": "the running statistics are not updated in training mode: "
                               "each training forward moves them towards the batch's "
                               "statistics by the momentum rule",
+    "bn_running_rule": "the running statistic named above does not follow the momentum "
+                       "rule its line quotes: check the two weights and which value each "
+                       "one multiplies, and that the update is kept on self",
     "bn_running_var_ddof1": "running_var is updated with the variance divided by N - 1; "
                             "this contract updates it with the same biased batch variance "
                             "(divided by N) that the forward normalises with",
@@ -240,7 +293,13 @@ HINTS = {
                         "their paths add two more terms to dx",
     "bn_grads_not_summed": "gamma.grad and beta.grad are not summed over the batch: every "
                            "row (example) of dout adds its share, giving shape (D,)",
+    **SIGNATURE_HINTS,
+    **EXCEPTION_HINTS,
 }
+
+
+# Codes of the error's shape or of an exception, not of a known bug: a hint, less sure.
+GENERIC_CODES = frozenset(SIGNATURE_HINTS) | frozenset(EXCEPTION_HINTS)
 
 
 def ratio_code(got: np.ndarray, want: np.ndarray, n: int | None) -> str | None:
@@ -279,7 +338,7 @@ def diagnose(got: np.ndarray, want: np.ndarray, *, n: int | None = None,
                 candidate, want, rtol=1e-5, atol=1e-8):
             return code
     if got.shape == want.shape:
-        return ratio_code(got, want, n)
+        return ratio_code(got, want, n) or signature_code(got, want)
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Check, Failure, require
 
 
@@ -32,15 +33,14 @@ class InitCheck(Check):
         shape = tuple(variant["shape"])
         w = np.asarray(result["first"])
         what = f"{self.name}({shape}, rng)"
-        if w.shape != shape:
-            raise Failure(f"{what} has shape {w.shape}, expected {shape}")
+        nm.check_shape(w, shape, what)
         if w.dtype != np.float64:
-            raise Failure(f"{what}: expected float64 by default, got {w.dtype}")
+            raise Failure(f"{what}: expected float64 by default, got {w.dtype}", "dtype_changed")
         if not bool(result["float32"]):
             raise Failure(f"{self.name}({shape}, rng, dtype=np.float32) did not return "
-                          "float32; pass dtype on (the normal helper takes it)")
+                          "float32; pass dtype on (the normal helper takes it)", "dtype_changed")
         if not np.all(np.isfinite(w)):
-            raise Failure(f"{what} holds NaN or inf")
+            raise Failure(f"{what} holds NaN or inf", "not_finite")
         if np.ptp(w) == 0 or np.all(w == w[:, :1]):
             raise Failure(f"{what}: the weights are constant (or every column equal)",
                           "zero_init")

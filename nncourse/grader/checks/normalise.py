@@ -37,6 +37,7 @@ from nncourse.grader.checks.activations import compare, kept_cache, no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
 from nncourse.grader.checks.layers import accumulates, differences_text, gradients_on_true_forward
+from nncourse.grader.checks.signatures import signature_code
 from nncourse.grader.checks.truth import (
     CACHE,
     forward_is_true,
@@ -171,7 +172,7 @@ class BatchNormForward(Check):
                 text = (f"{what} is {fmt_array(got)}, expected {fmt_array(right)} ({rule}, "
                         f"with running_{stat} = {fmt_array(old)} before)" if variant.public
                         else f"{what} differs from the expected values ({rule})")
-                raise Failure(text, code if code != "sign" else None)
+                raise Failure(text, code if code not in (None, "sign") else "bn_running_rule")
             after = np.asarray(result[f"ra_{stat}"], dtype=np.float64)
             if nm.close(after, old, 1e-12, 0):
                 raise Failure(f"after eval() and then train(), a training-mode forward no "
@@ -278,6 +279,8 @@ class BatchNormBackward(Check):
             code = diagnose(analytic, numeric, n=n, candidates=candidates)
             if code == "batch_scale" and name != "x":
                 code = "bn_grads_not_summed"
+            if code is None and ref is not None:  # the error's shape, on whole arrays
+                code = signature_code(result[grad_key], ref)
             raise Failure(differences_text(label, " in training mode", result[grad_key],
                                            numeric, dirs, call, ("x", "param:gamma", "dout"),
                                            variant), code)

@@ -59,6 +59,7 @@ def check_shape(got: np.ndarray, shape: tuple, what: str, diagnosis: str | None 
         return
     if len(shape) == 2 and tuple(got.shape) == tuple(shape)[::-1] and shape[0] != shape[1]:
         diagnosis = "transposed"
+    diagnosis = diagnosis or "wrong_shape"
     raise Failure(f"{what} has shape {tuple(got.shape)}, expected {tuple(shape)}", diagnosis)
 
 

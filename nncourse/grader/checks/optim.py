@@ -25,7 +25,7 @@ def optimizer_call(path, kwargs, values, grads):
     inputs.update({f"grads{i}": g for i, g in enumerate(grads)})
     args = {"optimizer": path, "kwargs": kwargs, "count": len(values),
             "steps": len(grads[0])}
-    return Call("optimizer", args, inputs, want=("values",))
+    return Call("optimizer", args, inputs, want=("values", "state:*"))
 
 
 def away_from_zero(z: np.ndarray, margin: float = 0.3) -> np.ndarray:
@@ -83,7 +83,8 @@ class OptimizerCheck(Check):
             expected = want[i]["values"]
             if nm.close(values, expected, 1e-6, 1e-9):  # eps placement may differ a little
                 continue
-            code = self.diagnose(values, expected, w0, kwargs, g0)
+            code = self.diagnose(values, expected, w0, kwargs, g0) or state_code(
+                result, want[i], kwargs)
             text = f"{name}(lr={kwargs['lr']}" + "".join(
                 f", {k}={v}" for k, v in kwargs.items() if k != "lr") + ")"
             bad = int(np.argmax([not nm.close(v, e, 1e-6, 1e-9)
@@ -111,6 +112,28 @@ class OptimizerCheck(Check):
             if "betas" in kwargs and abs(ratio - bad) < 0.02 * bad:
                 return "no_bias_correction"
         return None
+
+
+def state_code(result, want, kwargs) -> str | None:
+    """Which part of a wrong trajectory is wrong, from the optimizer's state after each step.
+
+    The first step at which ``m``, ``v``, ``t`` or (with momentum) the velocities differ
+    from the reference's names that piece; state right at every step while the
+    parameters are not puts the bug in the update built from it. Optimizers whose state
+    lacks the contract's form (``probes.optimizer_state``) get no code.
+    """
+    names = ("t", "m", "v") if "betas" in kwargs else ("velocities",) if kwargs.get(
+        "momentum") else ()
+    keys = [f"state:{name}" for name in names]
+    if not keys or not all(k in result and k in want for k in keys):
+        return None
+    codes = {"state:t": "step_count", "state:m": "first_moment", "state:v": "second_moment",
+             "state:velocities": "velocity_update"}
+    for step in range(len(want[keys[0]])):
+        for key in keys:
+            if not nm.close(result[key][step], want[key][step], 1e-6, 1e-12):
+                return codes[key]
+    return "adam_update" if "betas" in kwargs else "sgd_update"
 
 
 SGD_STEP = OptimizerCheck("optim.SGD", [

@@ -147,14 +147,15 @@ class DropoutCheck(Check):
         got = np.asarray(result[key]).dtype
         if got != np.float32:
             raise Failure(f"{what} turned a float32 {arg} into {got}; keep the {arg}'s dtype "
-                          "(a float64 mask or scale promotes float32 arrays)")
+                          "(a float64 mask or scale promotes float32 arrays)", "dtype_changed")
 
     def judge_forward(self, result, x, p, seed):
         """The forward's properties for one ``p``."""
         no_mutation(result, ["x"], "Dropout.forward")
         if x.dtype != np.asarray(result["y"]).dtype:
             raise Failure(f"Dropout.forward turned a {x.dtype} input into "
-                          f"{np.asarray(result['y']).dtype}; keep the input's dtype")
+                          f"{np.asarray(result['y']).dtype}; keep the input's dtype",
+                          "dtype_changed")
         shown = f"Dropout(p={p})"
         y_eval = np.asarray(result["y_eval"], dtype=np.float64)
         if not nm.close(y_eval, x, 1e-12, 0):
@@ -180,7 +181,7 @@ class DropoutCheck(Check):
         kept = r[~dropped]
         spread = 5 * np.sqrt(p * (1 - p) / r.size)
         if abs(share - p) > spread:
-            code = "keep_drop_swapped" if abs(share - (1 - p)) <= spread else None
+            code = "keep_drop_swapped" if abs(share - (1 - p)) <= spread else "drop_share"
             raise Failure(f"{shown} in training mode dropped {share:.1%} of {r.size} entries, "
                           f"expected about {p:.0%} (p is the probability of dropping)", code)
         if kept.size == 0 or not np.allclose(kept, kept[0], rtol=1e-9):
@@ -190,7 +191,8 @@ class DropoutCheck(Check):
         mean = share * 0.0 + (1 - share) * scale
         if not np.isclose(scale, want, rtol=1e-9):
             code = {1.0: "no_inverted_scale", p: "scale_by_p", 1 - p: "scale_by_p"}
-            code = next((c for f, c in code.items() if np.isclose(scale, f, rtol=1e-9)), None)
+            code = next((c for f, c in code.items() if np.isclose(scale, f, rtol=1e-9)),
+                        "keep_scale")
             raise Failure(f"{shown} in training mode: each kept entry is x times "
                           f"{nm.fmt(scale)}, so the mean of out / x is about {nm.fmt(mean)} "
                           "where it should be 1 (the expectation of each entry kept)", code)

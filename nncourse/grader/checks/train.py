@@ -21,6 +21,7 @@ import numpy as np
 from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.activations import no_mutation
 from nncourse.grader.checks.base import Call, Check, Failure, require
+from nncourse.grader.checks.diagnose import ratio_code
 from nncourse.grader.protocol import EVENTS
 
 
@@ -61,12 +62,14 @@ class Minibatches(Check):
             if sorted(ids.tolist()) != list(range(n)):
                 missing = n - len(set(ids.tolist()))
                 repeated = len(ids) - len(set(ids.tolist()))
-                code = "drops_last_batch" if len(ids) == n - n % b and n % b else None
+                code = "drops_last_batch" if len(ids) == n - n % b and n % b else \
+                    "examples_missing"
                 raise Failure(f"{what}: an epoch should hold every example exactly once; "
                               f"got {len(ids)} rows, {missing} example(s) missing"
                               + (f", {repeated} repeated" if repeated else ""), code)
             if sizes != expected:
-                raise Failure(f"{what}: expected batch sizes {expected}, got {sizes}")
+                raise Failure(f"{what}: expected batch sizes {expected}, got {sizes}",
+                              "batch_sizes")
             if np.any(result["widths"] != call.inputs["X"].shape[1]):
                 raise Failure(f"{what}: each X batch should keep all {call.inputs['X'].shape[1]} "
                               "columns")
@@ -152,6 +155,8 @@ class TrainEpoch(Check):
                 code = "last_batch_loss"
             if code is None and nm.close(value, (losses * counts).sum(), 1e-9):
                 code = "summed_losses"
+            code = code or ratio_code(np.array([value]), np.array([expected]), None) \
+                or "epoch_mean"
             raise Failure(f"train_epoch returned {nm.fmt(value)}; expected the mean loss over "
                           f"all examples, {nm.fmt(expected)} (batch losses "
                           f"{np.round(losses, 4).tolist()}, sizes {counts.tolist()})", code)
@@ -208,19 +213,21 @@ class EarlyStoppingCheck(Check):
             if stop != expected:
                 text = (f"EarlyStopping(patience={call.args['patience']}, min_delta="
                         f"{call.args['min_delta']}).step answered {stop}, expected {expected}")
-                code = None
+                k = next((j for j, (a, b) in enumerate(zip(stop, expected, strict=False))
+                          if a != b), min(len(stop), len(expected)) - 1)
+                code = None if not 0 <= k < len(stop) else \
+                    "stops_early" if stop[k] else "stops_late"
                 if variant.public:
                     losses = call.inputs["losses"]
                     text += f" for the losses {np.round(losses, 4).tolist()}"
-                    k = next((j for j, (a, b) in enumerate(zip(stop, expected, strict=False))
-                              if a != b), min(len(stop), len(expected)) - 1)
                     text += (f"\nfirst difference at step {k + 1} (loss {losses[k]:.4g}): "
                              f"answered {stop[k]}, expected {expected[k]}")
                     late = [j + 1 for j, v in enumerate(expected) if v] == \
                         [j for j, v in enumerate(stop) if v] or (
                             expected[k] and not stop[k] and stop[k + 1:k + 2] == [True])
-                    code = "patience_off_by_one" if late else None
-                    if code is None and stop == against_last(call.args, losses):
+                    if late:
+                        code = "patience_off_by_one"
+                    elif stop == against_last(call.args, losses):
                         code = "compared_with_last"
                 raise Failure(text + "\n" + EARLY_STOPPING_RULE, code)
             for key, meaning in ATTRIBUTES.items():
@@ -234,7 +241,7 @@ class EarlyStoppingCheck(Check):
                     raise Failure(f"EarlyStopping(patience={call.args['patience']}, "
                                   f"min_delta={call.args['min_delta']}): after step {k + 1} "
                                   f"{key} is {shown}, expected {due[k]} ({meaning}); the "
-                                  "stop answers were right")
+                                  "stop answers were right", "stopping_state")
 
 
 def against_last(args: dict, losses) -> list[bool]:

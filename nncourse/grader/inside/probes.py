@@ -186,7 +186,7 @@ def optimizer(args, a):
     params = [layers.Parameter(a[f"value{i}"].copy(), f"p{i}") for i in range(args["count"])]
     arrays = [p.value for p in params]
     opt = cls(params, **args["kwargs"])
-    values, grads_changed, in_place = [], False, True
+    values, grads_changed, in_place, state = [], False, True, {}
     for t in range(args["steps"]):
         for i, p in enumerate(params):
             p.grad = a[f"grads{i}"][t].copy()
@@ -195,10 +195,34 @@ def optimizer(args, a):
             grads_changed |= changed(a[f"grads{i}"][t], p.grad)
             in_place &= p.value is arrays[i]
         values.append(np.concatenate([as_numbers(p.value, "value").ravel() for p in params]))
+        for name, now in optimizer_state(opt, params).items():
+            state.setdefault(f"state:{name}", []).append(now)
     opt.zero_grad()
     zeroed = all(not np.any(p.grad) for p in params)
+    steps = args["steps"]
     return {"values": np.stack(values), "grads_changed": np.array(grads_changed),
-            "in_place": np.array(in_place), "zeroed": np.array(zeroed)}
+            "in_place": np.array(in_place), "zeroed": np.array(zeroed),
+            **{k: np.stack(v) for k, v in state.items() if len(v) == steps}}
+
+
+def optimizer_state(opt, params) -> dict[str, np.ndarray]:
+    """The contract's state of an optimizer after a step, where it has the contract's form.
+
+    ``velocities``, ``m`` and ``v``: one array per parameter, of its shape, joined into one
+    row; ``t`` as a number. Anything else (missing, another form) is left out: the state
+    only helps to name a bug in a trajectory that is already wrong.
+    """
+    state = {}
+    for name in ("velocities", "m", "v"):
+        arrays = getattr(opt, name, None)
+        if isinstance(arrays, list) and len(arrays) == len(params) and all(
+                isinstance(s, np.ndarray) and s.shape == p.value.shape
+                and s.dtype.kind == "f" for s, p in zip(arrays, params, strict=True)):
+            state[name] = np.concatenate([s.ravel() for s in arrays]).astype(np.float64)
+    t = getattr(opt, "t", None)
+    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
+        state["t"] = np.array(float(t))
+    return state
 
 
 @probe
