@@ -11,8 +11,10 @@ new one, never half of one. A file that cannot be read is moved aside to
 The ladder (``hints.LADDERS``): the first failure shows only the diagnosis; the second
 failed attempt unlocks hint 1, each further one the next hint. ``nncourse hint`` unlocks
 the next one on request. When a failure's diagnosis names a known bug, that bug's
-sentence is the hint and the ladder does not move. A pass resets the exercise.
-Exercises that are only not implemented yet, or that the grader failed on, count as no
+sentence is the hint and the ladder does not move. A generic code (the shape of the
+error or an exception's likely cause, ``diagnose.GENERIC_CODES``) names no bug: the
+report shows its sentence and the ladder moves as for an unnamed failure. A pass resets
+the exercise. Exercises that are only not implemented yet, or that the grader failed on, count as no
 attempt.
 """
 
@@ -26,7 +28,7 @@ from pathlib import Path
 from nncourse.atomic import write_json
 from nncourse.grader import hints
 from nncourse.grader.checks.byhand import STEP_HINTS
-from nncourse.grader.checks.diagnose import HINTS
+from nncourse.grader.checks.diagnose import GENERIC_CODES, HINTS
 
 BUG_HINTS = {**HINTS, **STEP_HINTS}  # diagnosis code -> the sentence that addresses it
 
@@ -126,7 +128,7 @@ def after_check(workspace: Path, rows: list[dict]) -> dict[str, str]:
         entry["diagnosis"] = code if code in BUG_HINTS else None
         if entry["attempts"] < 2:
             continue
-        if entry["diagnosis"]:
+        if entry["diagnosis"] and entry["diagnosis"] not in GENERIC_CODES:
             shown[exercise] = BUG_FIRST.format(id=exercise)
             continue
         size = len(hints.ladder(exercise))
@@ -147,7 +149,7 @@ def next_hint(workspace: Path, exercise: str) -> str:
     data = load(workspace)
     entry = entry_of(data, exercise)
     ladder = hints.ladder(exercise)
-    if entry["diagnosis"] in BUG_HINTS:
+    if entry["diagnosis"] in BUG_HINTS and entry["diagnosis"] not in GENERIC_CODES:
         text = bug_hint(entry["diagnosis"])
         entry["diagnosis"] = None
     elif entry["hints_seen"] < len(ladder):

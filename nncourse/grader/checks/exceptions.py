@@ -75,7 +75,7 @@ RULES = (
     (("RecursionError",), r"", "recursion"),
     ((), r"NoneType|not None as shape|dtype\('O'\)|dtype object|ufunc 'isfinite' not "
          r"supported", "none_value"),
-    ((), r"0-dimensional, but|for array of dimension 0", "no_axes"),
+    ((), r"0-dimensional, but|for array of dimension 0|index to scalar variable", "no_axes"),
     (("TypeError", "ValueError"), r"required positional argument|positional arguments? but|"
      r"unexpected keyword argument|missing required argument|got multiple values for|"
      r"either both or neither of x and y", "wrong_arguments"),

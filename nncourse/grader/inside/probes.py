@@ -18,6 +18,7 @@ import numpy as np
 
 from nncourse.grader.inside import standins, true_forward
 from nncourse.grader.inside.calling import as_numbers, attribute, changed, probe
+from nncourse.grader.inside.optimizer_state import optimizer_state
 
 
 def layers_module():
@@ -203,26 +204,6 @@ def optimizer(args, a):
     return {"values": np.stack(values), "grads_changed": np.array(grads_changed),
             "in_place": np.array(in_place), "zeroed": np.array(zeroed),
             **{k: np.stack(v) for k, v in state.items() if len(v) == steps}}
-
-
-def optimizer_state(opt, params) -> dict[str, np.ndarray]:
-    """The contract's state of an optimizer after a step, where it has the contract's form.
-
-    ``velocities``, ``m`` and ``v``: one array per parameter, of its shape, joined into one
-    row; ``t`` as a number. Anything else (missing, another form) is left out: the state
-    only helps to name a bug in a trajectory that is already wrong.
-    """
-    state = {}
-    for name in ("velocities", "m", "v"):
-        arrays = getattr(opt, name, None)
-        if isinstance(arrays, list) and len(arrays) == len(params) and all(
-                isinstance(s, np.ndarray) and s.shape == p.value.shape
-                and s.dtype.kind == "f" for s, p in zip(arrays, params, strict=True)):
-            state[name] = np.concatenate([s.ravel() for s in arrays]).astype(np.float64)
-    t = getattr(opt, "t", None)
-    if isinstance(t, (int, np.integer)) and not isinstance(t, bool):
-        state["t"] = np.array(float(t))
-    return state
 
 
 @probe
