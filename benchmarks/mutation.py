@@ -234,7 +234,7 @@ def run(args, log=print) -> dict:
     outcomes.sort(key=lambda o: order[o.id])
     return summarize(outcomes, load_equivalent(Path(args.equivalent)), deps, generated_ids,
                      seconds=time.monotonic() - started, interrupted=interrupted,
-                     planned=len(mutants))
+                     planned=len(mutants), jobs=args.jobs)
 
 
 def interrupt(signum, frame):

@@ -13,7 +13,7 @@ END_MARK = "<!-- mutation-figures:end -->"
 
 
 def summarize(outcomes: list[Outcome], equivalent: dict, deps: dict, generated: set[str], *,
-              seconds: float, interrupted: bool, planned: int) -> dict:
+              seconds: float, interrupted: bool, planned: int, jobs: int = 1) -> dict:
     """The figures of a run, as a JSON-ready object.
 
     An equivalent entry is stale when mutmut no longer makes its mutant (the line changed).
@@ -25,9 +25,9 @@ def summarize(outcomes: list[Outcome], equivalent: dict, deps: dict, generated: 
     double = [o for o in outcomes if o.others_down]
     return {
         "generated": len(generated), "planned": planned, "graded": len(outcomes),
-        "interrupted": interrupted, "seconds": round(seconds, 1),
+        "interrupted": interrupted, "seconds": round(seconds, 1), "jobs": jobs,
         "equivalent": len(equiv), "non_equivalent": len(counted),
-        "caught": len(caught), "named": len(named),
+        "caught": len(caught), "named": len(named), "named_by": named_by(named),
         "score": round(len(caught) / len(counted), 4) if counted else None,
         "named_share": round(len(named) / len(counted), 4) if counted else None,
         "named_of_caught": round(len(named) / len(caught), 4) if caught else None,
@@ -55,6 +55,21 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+def named_by(named: list[Outcome]) -> dict[str, int]:
+    """How the named mutants were named: a known bug, an exception's cause, the error's shape.
+
+    The last two are the grader's generic codes (``diagnose.GENERIC_CODES``): they say
+    what is wrong with the result or which mistake an exception points to, not which bug
+    of the exercise it is.
+    """
+    from nncourse.grader.checks.diagnose import GENERIC_CODES
+    from nncourse.grader.checks.exceptions import EXCEPTION_HINTS
+
+    counts = _count("exception" if o.diagnosis in EXCEPTION_HINTS else "shape"
+                    if o.diagnosis in GENERIC_CODES else "bug" for o in named)
+    return {k: counts.get(k, 0) for k in ("bug", "exception", "shape")}
+
+
 def _row(o: Outcome) -> dict:
     return {"id": o.id, "file": f"solutions/nnlib/{o.file}", "line": o.line,
             "original": o.original, "mutated": o.mutated, "status": o.status,
@@ -80,7 +95,9 @@ def text(r: dict) -> str:
         f"non-equivalent                {r['non_equivalent']}",
         f"caught on the right exercise  {r['caught']}  score {pct(r['score'])}",
         f"named (diagnosis)             {r['named']}  share {pct(r['named_share'])}"
-        f" ({pct(r['named_of_caught'])} of caught)",
+        f" ({pct(r['named_of_caught'])} of caught; by a known bug {r['named_by']['bug']}, "
+        f"an exception's cause {r['named_by']['exception']}, the error's shape "
+        f"{r['named_by']['shape']})",
         f"double penalties              {r['double_penalties']}  "
         + ", ".join(f"{e} {n}" for e, n in r["double_by_exercise"].items()),
         f"runner timeouts {r['runner_timeouts']}, grader errors {r['grader_errors']}",
@@ -122,7 +139,7 @@ def figures_markdown(r: dict) -> str:
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: a full run, "
         f"{r['graded']} mutants graded in {r['seconds'] / 60:.1f} minutes with "
-        "`--jobs 1` on the shared two-core machine.",
+        f"`--jobs {r.get('jobs', 1)}` on the shared two-core machine.",
         "",
         "| figure | value |",
         "| --- | --- |",
@@ -133,6 +150,8 @@ def figures_markdown(r: dict) -> str:
         f"({pct(r['score'])}) |",
         f"| named: also carry a diagnosis (target 85%) | {r['named']} "
         f"({pct(r['named_share'])}; {pct(r['named_of_caught'])} of those caught) |",
+        f"| named by a known bug / an exception's cause / the error's shape | "
+        f"{r['named_by']['bug']} / {r['named_by']['exception']} / {r['named_by']['shape']} |",
         f"| double penalties: another exercise also lost its points | "
         f"{r['double_penalties']} |",
         f"| runner timeouts / grader errors | {r['runner_timeouts']} / "

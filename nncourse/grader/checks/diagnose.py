@@ -136,6 +136,8 @@ HINTS = {
     "epoch_mean": "the value returned is not the mean loss over the epoch's examples: "
                   "check that the running total starts at 0, adds each batch's loss "
                   "weighted by its size, and is divided by the number of examples seen",
+    "y_none": "with y=None each batch's second part is None too: test y is None and "
+              "yield None there instead of indexing it",
     "drops_last_batch": "the last, smaller batch is missing (range(N // B) drops it)",
     "not_shuffled": "the order is not shuffled with the rng you were given",
     "no_rng": "the result does not come from the rng you were given (same seed, different "

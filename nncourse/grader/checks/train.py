@@ -88,6 +88,10 @@ class Minibatches(Check):
                 if n > 3 and np.array_equal(result["other"], ids):
                     raise Failure(f"{what}: another seed gave the same order; shuffle with "
                                   "the rng argument", "no_rng")
+            if "y_none_kept" in result and not bool(result["y_none_kept"]):
+                raise Failure(f"minibatches(X, None, batch_size={b}) should yield (Xb, None) "
+                              "batches: y=None (examples without labels) is allowed by the "
+                              "contract", "y_none")
 
 
 class TrainEpoch(Check):

@@ -225,6 +225,9 @@ def minibatches(args, a):
     xs, ys = epoch(seed)
     again, _ = epoch(seed)
     other, _ = epoch(None if seed is None else seed + 1)
+    rng = None if seed is None else np.random.default_rng(seed)
+    unlabelled = list(itertools.islice(fn(X, None, args["batch_size"], rng=rng,
+                                          shuffle=args["shuffle"]), limit))
     def ids(batches):
         return np.concatenate([b[:, 0] for b in batches]) if batches else np.zeros(0)
 
@@ -232,6 +235,7 @@ def minibatches(args, a):
             "sizes": np.array([len(b) for b in xs], dtype=np.int64),
             "widths": np.array([b.shape[1] if b.ndim == 2 else -1 for b in xs], dtype=np.int64),
             "again": ids(again), "other": ids(other),
+            "y_none_kept": np.array(all(b[1] is None for b in unlabelled)),
             "mutated:X": np.array(changed(a["X"], X)), "mutated:y": np.array(changed(a["y"], y))}
 
 
@@ -240,7 +244,8 @@ def train_epoch(args, a):
     """One student ``train_epoch`` with a recording model, loss and optimizer."""
     train = importlib.import_module("nnlib.train")
     toys = standins.make_standins(layers_module())
-    train.minibatches = standins.fixed_order_batches(a["order"], list(args["sizes"]))
+    train.minibatches = standins.fixed_order_batches(a["order"], list(args["sizes"]),
+                                                     args["batch_size"])
     log, seen, values, grads = [], [], [], []
     model = toys["RecordingModel"](a["X"].shape[1], log, seen)
     loss_fn = toys["QuadraticLoss"](log, values)
