@@ -110,12 +110,13 @@ class RelError(Check):
             out = np.asarray(result["out"], dtype=np.float64)
             if out.shape != ():
                 raise Failure(f"rel_error returned an array of shape {out.shape}; expected "
-                              "one number")
+                              "one number", "wrong_shape")
             pair = PAIRS[i] if i < len(PAIRS) else "a pair"
             if not np.isfinite(out):
                 raise Failure(f"rel_error returned {out} for {pair}; expected a finite number"
                               + (" (0 for two zero arrays: max(..., tiny) in the "
-                                 "denominator)" if not np.any(call.inputs["a"]) else ""))
+                                 "denominator)" if not np.any(call.inputs["a"]) else ""),
+                              "zero_division" if not np.any(call.inputs["a"]) else "not_finite")
             if want is not None and not nm.close(out, want[i]["out"], 1e-9, 1e-15):
                 text = f"rel_error(a, b) for {pair} gave {nm.fmt(float(out))}, expected " \
                        f"{nm.fmt(float(want[i]['out']))}\n{REL_ERROR_FORMULA}"

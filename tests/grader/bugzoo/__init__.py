@@ -150,7 +150,7 @@ BUGS = [
         "        xp[i] = old - h\n        f_minus = scalar(f(xp))\n"),
     bug("rel_error divides 0 by 0", "gradcheck.rel_error", G,
         "scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)",
-        "scale = np.linalg.norm(a) + np.linalg.norm(b)"),
+        "scale = np.linalg.norm(a) + np.linalg.norm(b)", "zero_division"),
     bug("sgd goes uphill", "sgd.step", OP,
         "                p.value -= self.lr * p.grad",
         "                p.value += self.lr * p.grad",
