@@ -16,7 +16,9 @@ from nncourse.grader import report_text
 from nncourse.grader.api import grade_package
 from nncourse.grader.checks.diagnose import hint
 
-A, L, LO = "activations.py", "layers.py", "losses.py"
+A, L, LO, R = "activations.py", "layers.py", "losses.py", "regularise.py"
+DROP = ("        self._mask = keep / (1.0 - self.p)\n"
+        "        return (x * self._mask).astype(x.dtype, copy=False)\n")
 SIGMOID = ("        e = np.exp(-np.abs(x))\n        out = np.where(x >= 0, 1.0, e)\n"
            "        out /= 1.0 + e\n        self._out = out\n        return out\n")
 
@@ -118,6 +120,19 @@ CASES = [
     (*pair("mse forward sums, backward right",
            [(LO, "return float(np.mean(diff * diff))", "return float(np.sum(diff * diff))")],
            "mse.forward", "mse.backward"), "passed"),
+    # dropout: the backward is graded on the true mask of the forward's drop pattern
+    (*pair("dropout forward scales by 1 + p, backward multiplies by the mask",
+           [(R, "self._mask = keep / (1.0 - self.p)", "self._mask = keep / (1.0 + self.p)")],
+           "dropout.forward", "dropout.backward"), "passed"),
+    (*pair("dropout forward and backward share a wrong mask of their own",
+           [(R, DROP, "        self.m = keep * 1.7\n"
+                      "        return (x * self.m).astype(x.dtype, copy=False)\n"),
+            (R, "        if self._mask is None:\n            return dout.copy()\n"
+                "        return (dout * self._mask).astype(dout.dtype, copy=False)\n",
+             "        if not self.training or self.p == 0.0:\n            return dout.copy()\n"
+             "        return (dout * self.m).astype(dout.dtype, copy=False)\n")],
+           "dropout.forward", "dropout.backward", "follows_own_forward",
+           "differs from dout times the mask of the forward before it"), "failed"),
 ]
 
 
@@ -136,3 +151,18 @@ def test_a_backward_is_graded_against_the_true_function(case, tmp_path):
     assert phrase in text
     if variant.diagnosis:
         assert hint(variant.diagnosis) in text
+
+
+def test_a_dropout_forward_that_keeps_no_mask_fails_itself_not_its_backward(tmp_path):
+    variant = Variant("dropout forward keeps its mask in a local", "dropout.forward", ((
+        R, DROP, "        mask = keep / (1.0 - self.p)\n"
+                 "        return (x * mask).astype(x.dtype, copy=False)\n"),))
+    report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
+                           exercises=["dropout.forward", "dropout.backward"])
+    rows = {r["id"]: r for r in report["exercises"]}
+    assert (rows["dropout.forward"]["status"], rows["dropout.forward"]["diagnosis"]) == (
+        "failed", "not_cached"), rows["dropout.forward"]["message"]
+    assert "forward does not keep the mask it drew where backward reads it" in \
+        rows["dropout.forward"]["message"]
+    assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
+

@@ -93,13 +93,40 @@ class WeightDecay(Check):
                 raise Failure(text, code)
 
 
+def kept_mask(result, dout, p: float, shown: str) -> None:
+    """``not_cached`` when backward, right on the true mask, is wrong on the forward's own.
+
+    Then forward did not keep the mask it drew where backward reads it (``self._mask``,
+    or the attribute the student's backward uses). Without the probe's results (its
+    backward raised, or is not written yet) there is nothing to say here.
+    """
+    if dout is None or "probe_dx" not in result:
+        return
+    kept = np.asarray(result["probe_y"]) != 0
+    right = dout * kept / (1.0 - p)
+    if not nm.close(result["probe_dx"], right, 1e-9, 1e-12) and any(
+            nm.close(result[k], right, 1e-9, 1e-12) for k in ("probe_dx_true", "probe_dx_true01")):
+        raise Failure(f"{shown}: backward after this forward gave another dx than dout times "
+                      "the forward's mask, and the right one once the mask was put in "
+                      "self._mask: forward does not keep the mask it drew where backward "
+                      "reads it", "not_cached")
+
+
 def ratio(result, x: np.ndarray, key: str) -> np.ndarray:
     """``result[key] / x``: the factor each entry was multiplied by."""
     return np.asarray(result[key], dtype=np.float64) / x
 
 
 class DropoutCheck(Check):
-    """Dropout's forward (``backward=False``) or backward, on properties of the mask."""
+    """Dropout's forward (``backward=False``) or backward, on properties of the mask.
+
+    The mask is random, so no reference can stand in for the student's forward; instead
+    the backward is graded on the true mask of the student's own drop pattern, put in
+    ``self._mask`` (``standins.true_dropout_mask``): a backward right behind a wrong
+    forward keeps its points, one that only mirrors a wrong forward loses them. The
+    forward's check runs the student's backward once, so that a forward that keeps no
+    mask where backward reads it fails itself (``not_cached``), not its backward.
+    """
 
     P = (0.25, 0.6, 0.0)
 
@@ -112,10 +139,13 @@ class DropoutCheck(Check):
         rng = variant.rng(3 if self.backward else 0)
         shape = (variant["n"], variant["d"])
         calls = []
+        probe = variant.rng(7)  # its own stream: the inputs above stay what they were
         for i, p in enumerate(self.P):
             inputs = {"x": nm.away_from_kinks(rng, shape, 0.5)}
             if self.backward:
                 inputs["dout"] = nm.away_from_kinks(rng, shape, 0.5)
+            else:  # a backward after the forward: is the mask kept where backward reads it?
+                inputs["dout_probe"] = probe.standard_normal(shape)
             calls.append(Call("dropout", {"p": p, "seed": int(variant["seed"]) * 10 + i},
                               inputs))
         # float32 in, float32 out (a float64 mask would promote it); drawn last, so the
@@ -138,7 +168,7 @@ class DropoutCheck(Check):
             elif self.backward:
                 self.judge_backward(result, call, p)
             else:
-                self.judge_forward(result, x, p, call.args["seed"])
+                self.judge_forward(result, x, p, call.args["seed"], call.inputs.get("dout_probe"))
 
     def judge_dtype(self, result):
         """A float32 ``x`` (and ``dout``) gives a float32 output (and ``dx``)."""
@@ -149,7 +179,7 @@ class DropoutCheck(Check):
             raise Failure(f"{what} turned a float32 {arg} into {got}; keep the {arg}'s dtype "
                           "(a float64 mask or scale promotes float32 arrays)", "dtype_changed")
 
-    def judge_forward(self, result, x, p, seed):
+    def judge_forward(self, result, x, p, seed, dout_probe=None):
         """The forward's properties for one ``p``."""
         no_mutation(result, ["x"], "Dropout.forward")
         if x.dtype != np.asarray(result["y"]).dtype:
@@ -204,6 +234,7 @@ class DropoutCheck(Check):
                           "no_rng")
         if not np.any(np.asarray(result["y_train"]) == 0):
             raise Failure(f"{shown}: after eval() and then train() nothing is dropped any more")
+        kept_mask(result, dout_probe, p, shown)
 
     def judge_backward(self, result, call, p):
         """``dx`` against the mask of the same call's forward, for one ``p``."""
@@ -215,10 +246,18 @@ class DropoutCheck(Check):
         factor = ratio(result, x, "y")
         kept = ~np.isclose(factor, 0.0, atol=1e-12)
         own, right = dout * factor, dout * kept / (1.0 - p)
-        if not (nm.close(dx, own, 1e-9, 1e-12) or nm.close(dx, right, 1e-9, 1e-12)):
-            dx_kept = ~np.isclose(dx, 0.0, atol=1e-12)
+        # graded on the true mask of the forward's drop pattern, in either of its forms
+        # (standins.true_dropout_mask): right for one of them passes
+        truth = next((np.asarray(result[k], dtype=np.float64) for k in ("dx_true", "dx_true01")
+                      if k in result and nm.close(result[k], right, 1e-9, 1e-12)),
+                     np.asarray(result.arrays.get("dx_true", dx), dtype=np.float64))
+        if not nm.close(truth, right, 1e-9, 1e-12):
+            dx_kept = ~np.isclose(truth, 0.0, atol=1e-12)
             code = "fresh_mask" if np.any(dx_kept != kept) else diagnose(
-                dx, right, candidates={"no_upstream": factor, "no_inverted_scale": dout * kept})
+                truth, right, candidates={"no_upstream": factor,
+                                          "no_inverted_scale": dout * kept})
+            if nm.close(dx, own, 1e-9, 1e-12) and not nm.close(own, right, 1e-9, 1e-12):
+                code = "follows_own_forward"
             text = (f"{shown}(dout) differs from dout times the mask of the forward before it: "
                     f"{int((dx_kept != kept).sum())} of {dx.size} entries are zero in one and "
                     "not in the other" if code == "fresh_mask" else

@@ -291,43 +291,6 @@ def weight_decay(args, a):
 
 
 @probe
-def dropout(args, a):
-    """``regularise.Dropout(p, rng=...)``: training forward (and backward), its seeds, eval.
-
-    Returns ``y`` (``dx``, ``dx2``: two backwards), ``y_same`` (same seed, another global
-    ``np.random`` state), ``y_other`` (another seed), ``y_eval``, ``dx_eval`` (a fresh module
-    in eval mode), ``after_eval`` (its generator's next number) and ``y_train`` (train() again).
-    """
-    cls = attribute("regularise.Dropout")
-    p, seed, x0 = args["p"], args["seed"], a["x"]
-
-    def fresh(s, global_seed):
-        np.random.seed(global_seed)  # only a student's global np.random calls see this
-        rng = np.random.default_rng(s)
-        return cls(p, rng=rng), rng
-
-    m, _ = fresh(seed, 1)
-    x = x0.copy()
-    result = {"y": as_numbers(m.forward(x), "forward"), "mutated:x": np.array(changed(x0, x))}
-    if "dout" in a:
-        dout = a["dout"].copy()
-        result["dx"] = as_numbers(m.backward(dout), "backward")
-        result["mutated:dout"] = np.array(changed(a["dout"], dout))
-        result["dx2"] = as_numbers(m.backward(a["dout"].copy()), "backward")
-    result["y_same"] = as_numbers(fresh(seed, 2)[0].forward(x0.copy()), "forward")
-    result["y_other"] = as_numbers(fresh(seed + 1, 1)[0].forward(x0.copy()), "forward")
-    m, rng = fresh(seed, 1)
-    m.eval()
-    result["y_eval"] = as_numbers(m.forward(x0.copy()), "forward in eval mode")
-    if "dout" in a:
-        result["dx_eval"] = as_numbers(m.backward(a["dout"].copy()), "backward in eval mode")
-    result["after_eval"] = np.array(rng.random())
-    m.train()
-    result["y_train"] = as_numbers(m.forward(x0.copy()), "forward after train()")
-    return result
-
-
-@probe
 def initializer(args, a):
     """``init.<name>(shape, rng)`` twice with one seed, once with another, once in float32."""
     fn = attribute(f"init.{args['name']}")

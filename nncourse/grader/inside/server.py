@@ -32,6 +32,7 @@ from nncourse.grader.inside import (  # noqa: F401 - the probe modules register 
     probes,
     probes_autodiff,
     probes_normalise,
+    probes_regularise,
 )
 from nncourse.grader.protocol import decode, encode, read_frame, write_frame
 from nncourse.isolation import processes

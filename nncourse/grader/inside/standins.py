@@ -214,3 +214,38 @@ class PieceClock:
         names = ",".join(self.seconds).encode()
         return {"piece_names": np.frombuffer(names, dtype=np.uint8).copy(),
                 "piece_seconds": np.array(list(self.seconds.values()))}
+
+
+def true_dropout_mask(module, y: np.ndarray, p: float, scaled: bool) -> None:
+    """Put in ``module._mask`` the mask the true forward keeps for the entries ``y`` kept.
+
+    The drop pattern is the student's own (``y != 0``: the checks' inputs are never 0);
+    the values are the true ones, in one of the contract's two forms: the scale folded in
+    (``kept / (1 - p)``, ``scaled``) or the kept entries alone (0/1, boolean if the
+    student's own mask was). A backward that reads another attribute is not helped: it
+    is graded on its own mask.
+    """
+    kept = np.asarray(y) != 0
+    own = getattr(module, "_mask", None)
+    if scaled:
+        module._mask = (kept / (1.0 - p)).astype(np.asarray(y).dtype)
+    else:
+        boolean = isinstance(own, np.ndarray) and own.dtype == bool
+        module._mask = kept if boolean else kept.astype(np.asarray(y).dtype)
+
+
+def dropout_backwards(make, x: np.ndarray, p: float, dout: np.ndarray) -> dict:
+    """Backward after a fresh module's forward: on its own mask, and on the true one.
+
+    ``dx`` (own mask), ``dx_true`` and ``dx_true01`` (``true_dropout_mask``, scaled and
+    0/1), and ``y`` of the forward. Raises what the student's code raises.
+    """
+    out = {}
+    for key, scaled in (("dx", None), ("dx_true", True), ("dx_true01", False)):
+        module = make()
+        y = np.asarray(module.forward(x.copy()))
+        if scaled is not None:
+            true_dropout_mask(module, y, p, scaled)
+        out[key] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
+        out["y"] = y.astype(np.float64)
+    return out
