@@ -166,3 +166,13 @@ def test_a_dropout_forward_that_keeps_no_mask_fails_itself_not_its_backward(tmp_
         rows["dropout.forward"]["message"]
     assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
 
+
+def test_a_dropout_forward_that_keeps_an_unusable_mask_fails_itself(tmp_path):
+    # the mutation run's survivor: the mask reset to "" in eval mode and at p = 0
+    variant = Variant("dropout forward resets its mask to ''", "dropout.forward", ((
+        R, "            self._mask = None\n", "            self._mask = ''\n"),))
+    report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
+                           exercises=["dropout.forward"])
+    row = report["exercises"][0]
+    assert (row["status"], row["diagnosis"]) == ("failed", "not_cached"), row["message"]
+

@@ -96,15 +96,26 @@ class WeightDecay(Check):
 def kept_mask(result, dout, p: float, shown: str) -> None:
     """``not_cached`` when backward, right on the true mask, is wrong on the forward's own.
 
-    Then forward did not keep the mask it drew where backward reads it (``self._mask``,
-    or the attribute the student's backward uses). Without the probe's results (its
-    backward raised, or is not written yet) there is nothing to say here.
+    (Or raises on it: a mask backward cannot use.) Then forward did not keep the mask it
+    drew where backward reads it (``self._mask``, or the attribute the student's backward
+    uses). The same in eval mode, where the true forward keeps no mask (``None``). Without
+    the probe's results (its backward raised, or is not written yet) there is nothing to
+    say here.
     """
-    if dout is None or "probe_dx" not in result:
+    if dout is None or "probe_y" not in result:
         return
     kept = np.asarray(result["probe_y"]) != 0
     right = dout * kept / (1.0 - p)
-    if not nm.close(result["probe_dx"], right, 1e-9, 1e-12) and any(
+    own_wrong = "probe_dx_raised" in result or not nm.close(result["probe_dx"], right, 1e-9,
+                                                             1e-12)
+    eval_own_wrong = "probe_eval_raised" in result or (
+        "probe_eval_own" in result and not nm.close(result["probe_eval_own"], dout, 1e-12, 0))
+    if eval_own_wrong and "probe_eval" in result and nm.close(result["probe_eval"], dout,
+                                                              1e-12, 0):
+        raise Failure(f"{shown}: in eval mode, backward after this forward did not return "
+                      "dout, and did once self._mask was None: an eval-mode forward keeps no "
+                      "mask (None), so backward is the identity", "not_cached")
+    if own_wrong and any(
             nm.close(result[k], right, 1e-9, 1e-12) for k in ("probe_dx_true", "probe_dx_true01")):
         raise Failure(f"{shown}: backward after this forward gave another dx than dout times "
                       "the forward's mask, and the right one once the mask was put in "
@@ -266,7 +277,8 @@ class DropoutCheck(Check):
         if not nm.close(result["dx2"], dx, 1e-12, 0):
             raise Failure(f"{shown}: a second backward after the same forward gave another dx "
                           "(backward must reuse the forward's mask)", "fresh_mask")
-        if not nm.close(result["dx_eval"], dout, 1e-12, 0):
+        if not (nm.close(result["dx_eval"], dout, 1e-12, 0) or (
+                "dx_eval_true" in result and nm.close(result["dx_eval_true"], dout, 1e-12, 0))):
             raise Failure(f"{shown} in eval mode should return dout unchanged (the layer is the "
                           "identity there)")
 

@@ -55,7 +55,11 @@ def dropout(args, a):
     result["y_eval"] = as_numbers(m.forward(x0.copy()), "forward in eval mode")
     if "dout" in a:
         result["dx_eval"] = as_numbers(m.backward(a["dout"].copy()), "backward in eval mode")
-    result["after_eval"] = np.array(rng.random())
+    after_eval = np.array(rng.random())
+    for key, dout in (("dx_eval_true", a.get("dout")), ("probe_eval", a.get("dout_probe"))):
+        if dout is not None:  # eval keeps no mask: backward on _mask = None, and on its own
+            result.update(standins.eval_backwards(lambda: fresh(seed, 1)[0], x0, dout, key))
+    result["after_eval"] = after_eval
     m.train()
     result["y_train"] = as_numbers(m.forward(x0.copy()), "forward after train()")
     return result

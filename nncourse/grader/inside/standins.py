@@ -237,15 +237,48 @@ def true_dropout_mask(module, y: np.ndarray, p: float, scaled: bool) -> None:
 def dropout_backwards(make, x: np.ndarray, p: float, dout: np.ndarray) -> dict:
     """Backward after a fresh module's forward: on its own mask, and on the true one.
 
-    ``dx`` (own mask), ``dx_true`` and ``dx_true01`` (``true_dropout_mask``, scaled and
-    0/1), and ``y`` of the forward. Raises what the student's code raises.
+    ``dx`` (own mask; ``dx_raised`` instead when that backward raises), ``dx_true`` and
+    ``dx_true01`` (``true_dropout_mask``, scaled and 0/1), and ``y`` of the forward.
+    Raises what the student's code raises otherwise.
     """
     out = {}
     for key, scaled in (("dx", None), ("dx_true", True), ("dx_true01", False)):
         module = make()
         y = np.asarray(module.forward(x.copy()))
+        out["y"] = y.astype(np.float64)
         if scaled is not None:
             true_dropout_mask(module, y, p, scaled)
-        out[key] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
-        out["y"] = y.astype(np.float64)
+        try:
+            out[key] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - on its own mask: a mask backward cannot use
+            if scaled is not None:
+                raise
+            out["dx_raised"] = np.array(True)
+    return out
+
+
+def eval_backwards(make, x: np.ndarray, dout: np.ndarray, key: str) -> dict:
+    """Backward after a fresh module's eval-mode forward, with the true ``_mask = None``.
+
+    ``key`` (that backward's dx) and, for the forward's check, ``key + "_own"`` (on the
+    forward's own state; ``key + "_raised"`` when that raises). Nothing when the student's
+    code raises on the true state: its own check grades that.
+    """
+    out = {}
+    try:
+        for own in (False, True):
+            module = make()
+            module.eval()
+            module.forward(x.copy())
+            if not own:
+                module._mask = None
+            name = key + ("_own" if own else "")
+            try:
+                out[name] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
+            except Exception:  # noqa: BLE001 - on its own state: a mask backward cannot use
+                if not own:
+                    raise
+                out[key + "_raised"] = np.array(True)
+    except Exception:  # noqa: BLE001
+        return {}
     return out
