@@ -163,20 +163,27 @@ def test_a_warm_kernel_is_isolated_as_a_cold_one(sandbox):
         assert normalised(warm)["uid"] == "OWN" and warm["groups"] == []
 
 
-def test_a_warm_kernel_dies_with_the_launcher_nbgrader_started(sandbox):
+@pytest.mark.parametrize("killed", ["launcher", "server"])
+def test_a_warm_kernel_dies_with_its_launcher_and_with_the_server(sandbox, killed):
     """When the process nbgrader knows as the kernel is killed (the time budget's kill,
-    nbgrader's own), does the forked kernel end too?"""
+    nbgrader's own), or the server (it dies with the batch), does the forked kernel end,
+    and with it the launcher? (Where orphans go to PID 1, as here, ipykernel's own parent
+    poller would also end it after the server; the parent-death signal is for machines
+    with a subreaper.)"""
     course, submission, base = sandbox
     server, address = warm_kernels.start(base)
     try:
         _, manager = run_in_kernel(submission, {"NNCOURSE_SCRATCH": str(base),
                                                 kernel.SERVER_ENV: address}, "print('{}')")
         (forked,) = processes.children(server.pid)
-        os.kill(manager.provisioner.process.pid, signal.SIGKILL)
+        launcher = manager.provisioner.process
+        os.kill(launcher.pid if killed == "launcher" else server.pid, signal.SIGKILL)
         deadline = time.time() + 15
-        while forked in processes.children(server.pid) and time.time() < deadline:
+        while os.path.exists(f"/proc/{forked}") and time.time() < deadline:
             time.sleep(0.05)
-        assert forked not in processes.children(server.pid)
+            server.poll()  # reap the killed server, so its children are no longer its
+        assert not os.path.exists(f"/proc/{forked}")
+        assert launcher.wait(timeout=15) is not None
         manager.shutdown_kernel(now=True)
     finally:
         server.kill()

@@ -8,6 +8,7 @@ batch's warm kernel server (``warm_kernels.py``), which imports while nbgrader d
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def main() -> int:
     try:
         return batch_main(after=after_student, watch=WATCH)
     finally:
-        server.kill()
+        server.kill()  # and with it the kernels it forked, all ended by now
         server.wait()
+        shutil.rmtree(Path(address).parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ what the cold launcher's stages do, in the same order and with the same function
    ``kernel.kernel_limits``), cwd the scratch copy, then ipykernel in this process.
 
 The child is its own session. It dies with the launcher nbgrader started (its end of
-the socket closes: a thread kills the whole session) and so with the time budget's
-kill, nbgrader's shutdown and the batch; the launcher forwards nbgrader's interrupts.
+the socket closes: a thread kills the whole session), so with the time budget's kill
+and nbgrader's shutdown, and with the server (``PR_SET_PDEATHSIG``), which dies with
+the batch; the launcher forwards nbgrader's interrupts.
 A launcher that finds no server falls back to the cold kernel. ``NNCOURSE_WARM_KERNELS=0``
 turns the server off (the benchmark compares both).
 """
@@ -42,7 +43,7 @@ import traceback
 from pathlib import Path
 
 from nncourse.classroom.autograde import kernel
-from nncourse.isolation import enter, limits, mounts, rights, scratch
+from nncourse.isolation import enter, limits, mounts, processes, rights, scratch
 
 SWITCH = "NNCOURSE_WARM_KERNELS"  # "0": every kernel starts cold
 SCRATCH_PREFIX = "warm-kernels-"
@@ -80,6 +81,7 @@ def serve(argv: list[str]) -> None:
     """The server's loop: ``argv`` is the socket path and the machine's isolation level."""
     address, level = argv
     base = Path(address).parent.parent  # the run's scratch folder, beside this server's
+    server = os.getpid()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)  # before the imports: a launcher waits rather than goes cold
     listener.listen(64)
@@ -100,7 +102,7 @@ def serve(argv: list[str]) -> None:
             listener.close()
             status = 1
             try:
-                run_kernel(conn, request, fds, level, base)
+                run_kernel(conn, request, fds, level, base, server)
                 status = 0
             except BaseException:  # noqa: BLE001 - the child must end here, whatever happened
                 traceback.print_exc()
@@ -134,7 +136,7 @@ def receive(conn: socket.socket) -> tuple[dict, list[int]]:
 
 
 def run_kernel(conn: socket.socket, request: dict, fds: list[int], level: str,
-               base: Path) -> None:
+               base: Path, server: int) -> None:
     """In the forked child: isolate as the cold launcher does, then be the kernel."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
@@ -156,6 +158,9 @@ def run_kernel(conn: socket.socket, request: dict, fds: list[int], level: str,
             kernel.hide_from(folder, Path(request["course"]), Path(request["repo"]))
     if own_uid:
         rights.drop_privileges(rights.own_uid())
+    # After the uid change, which clears it: the server dies with the batch, and this
+    # kernel with the server (its launcher, orphaned, then sees the socket close).
+    processes.set_parent_death_signal(server)
     os.environ.clear()
     os.environ.update(kernel.kernel_environment(folder, request.get("parent", {})))
     os.chdir(folder)
