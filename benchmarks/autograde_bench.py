@@ -1,7 +1,7 @@
 """Time ``nncourse autograde`` on a whole class: students per minute, per core, and per stage.
 
     python benchmarks/autograde_bench.py [--lesson 2] [--class-size 300] [--repeats 1]
-        [--baseline-size N] [--also-jobs 2] [--json]
+        [--baseline-size N] [--also-jobs 2] [--json] [--write-docs]
 
 Builds a throw-away course (``nncourse setup`` + ``assign``) for one lesson in a temporary
 folder, with mixed submissions, each with the released lesson notebook: in every ten,
@@ -19,7 +19,8 @@ records), in this order, ``--repeats`` times:
 For each it prints the median wall time, students per minute and per minute per core,
 the CPU seconds per student (user + system of the whole process tree), the medians of
 the per-student stages from the batch results and the records, the load average before
-and after, and the ratio new / old. With ``--json`` one JSON object is the last line.
+and after, and the ratio new / old. With ``--json`` one JSON object is the last line;
+``--write-docs`` puts the figures in their block of ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -142,7 +143,10 @@ def main() -> None:
     parser.add_argument("--also-jobs", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the figures into their block of docs/performance.md")
     args = parser.parse_args()
+    started, load = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="autograde-bench-") as tmp:
         course = Path(tmp) / "course"
         nncourse("setup", str(course), "--repo", str(ROOT))
@@ -166,9 +170,62 @@ def main() -> None:
     ratio = new["students_per_min"] / old["students_per_min"]
     print(f"new / old: x{ratio:.2f} students per minute, "
           f"x{old['cpu_s_per_student'] / new['cpu_s_per_student']:.2f} less CPU per student")
+    summary = {"lesson": args.lesson, "cpus": os.cpu_count(), "runs": runs,
+               "ratio_new_over_old": round(ratio, 2), "date": started, "load_at_start": load,
+               "command": "python benchmarks/autograde_bench.py " + " ".join(sys.argv[1:])}
+    if args.write_docs:
+        import doc_blocks
+
+        page = ROOT / "docs" / "performance.md"
+        page.write_text(doc_blocks.put(page.read_text(), "autograde", "autograde_bench.py",
+                                       markdown(summary)))
+        print(f"wrote {page}")
     if args.json:
-        print(json.dumps({"lesson": args.lesson, "cpus": os.cpu_count(), "runs": runs,
-                          "ratio_new_over_old": round(ratio, 2)}))
+        print(json.dumps(summary))
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"
+
+
+def markdown(summary: dict) -> str:
+    """The block of ``docs/performance.md``: the command, the machine, a row per run."""
+    rows = ["| run | students | `--jobs` | wall (median) | students/min | students/min/core | "
+            "CPU-s per student | nbgrader per student | nnlib per student | load before -> "
+            "after |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for run in summary["runs"]:
+        jobs = run["jobs"] or f"default ({(os.cpu_count() or 1) + 1})"
+        loads = ", ".join(f"{a:.1f} -> {b:.1f}" for a, b in run["load"])
+        rows.append(f"| {run['label']} | {run['students']} | {jobs} | {run['wall_s']:.1f} s | "
+                    f"{run['students_per_min']:.1f} | {run['students_per_min_per_core']:.1f} | "
+                    f"{run['cpu_s_per_student']:.2f} | {run['nbgrader_s']} s | "
+                    f"{run['finish_s']} s | {loads} |")
+    return "\n".join([
+        f"## Autograde throughput: lesson {summary['lesson']:02d}, a class of "
+        f"{summary['runs'][0]['students']}", "",
+        f"`{summary['command']}` on {summary['date']}: {summary['cpus']} cores "
+        f"({cpu_model()}, shared), load average {summary['load_at_start']:.2f} at the start. "
+        "Each run is one `nncourse autograde --force` process, everything included (the "
+        "CLI, nbgrader's import per batch, the sandboxed kernels, the grader's workers, the "
+        "gradebook, the records), on mixed submissions (complete, stubs, two bugs). "
+        "*old* is the path before warm kernels (`NNCOURSE_WARM_KERNELS=0`, `--jobs 2`, the "
+        "figure of issue #15). CPU-s per student is user + system time of the whole process "
+        "tree over the students; the per-student stages are medians of the batch results "
+        "(nbgrader with its kernel; the grader's workers, gradebook and record).", "",
+        *rows, "",
+        f"New over old: **x{summary['ratio_new_over_old']:.2f}** students per minute in this "
+        "run. The analysis (where the time goes, what bounds it) is in `docs/instructor.md`, "
+        "\"Timings\".",
+    ])
 
 
 if __name__ == "__main__":
