@@ -39,6 +39,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from nncourse.isolation import enter, limits, mounts, processes, rights, scratch
 
 SWITCH = "NNCOURSE_WARM_KERNELS"  # "0": every kernel starts cold
 SCRATCH_PREFIX = "warm-kernels-"
+READY_SECONDS = 10.0
 # What every kernel imports before its first cell (ipykernel.ipkernel brings the
 # debugger's debugpy, a fifth of a kernel's start-up) and the lessons' first cell.
 PRELOADED = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy",
@@ -55,15 +57,20 @@ PRELOADED = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", 
 
 
 def enabled() -> bool:
-    """Whether autograde batches start a kernel server (``NNCOURSE_WARM_KERNELS``)."""
-    return os.environ.get(SWITCH, "1") != "0" and hasattr(os, "fork") \
-        and hasattr(socket, "send_fds")
+    """Whether autograde batches start a kernel server (Linux, unless switched off).
+
+    Linux only: the server reads its peer's uid with ``SO_PEERCRED``.
+    """
+    return os.environ.get(SWITCH, "1") != "0" and sys.platform.startswith("linux") \
+        and hasattr(socket, "send_fds") and hasattr(socket, "SO_PEERCRED")
 
 
 def start(base: Path | None) -> tuple[subprocess.Popen, str]:
     """Start a kernel server that dies with this process; return it and its socket path.
 
-    The caller puts the path in ``kernel.SERVER_ENV`` for the kernels nbgrader starts.
+    Returns once the server listens (its imports go on; a launcher waits for them), or
+    after ``READY_SECONDS``. The caller puts the path in ``kernel.SERVER_ENV`` for the
+    kernels nbgrader starts.
     """
     folder = scratch.make_scratch(SCRATCH_PREFIX, base)  # 0700: the grader's user only
     address = str(folder / "socket")
@@ -74,6 +81,10 @@ def start(base: Path | None) -> tuple[subprocess.Popen, str]:
                             landlock_write=None, parent=os.getpid(), safe_path=True)
     server = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL,
                               start_new_session=True)
+    deadline = time.monotonic() + READY_SECONDS  # listening before the first kernel asks
+    while not os.path.exists(address) and server.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
     return server, address
 
 
