@@ -49,6 +49,7 @@ from nncourse.isolation import enter, limits, mounts, processes, rights, scratch
 SWITCH = "NNCOURSE_WARM_KERNELS"  # "0": every kernel starts cold
 SCRATCH_PREFIX = "warm-kernels-"
 READY_SECONDS = 10.0
+REQUEST_SECONDS = 5.0
 # What every kernel imports before its first cell (ipykernel.ipkernel brings the
 # debugger's debugpy, a fifth of a kernel's start-up) and the lessons' first cell.
 PRELOADED = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "numpy",
@@ -104,6 +105,7 @@ def serve(argv: list[str]) -> None:
     signal.signal(signal.SIGCHLD, reap)
     while True:
         conn, _ = listener.accept()
+        conn.settimeout(REQUEST_SECONDS)  # a peer that sends nothing cannot stall the rest
         try:
             request, fds = receive(conn)
         except (OSError, ValueError):
@@ -150,6 +152,7 @@ def run_kernel(conn: socket.socket, request: dict, fds: list[int], level: str,
                base: Path, server: int) -> None:
     """In the forked child: isolate as the cold launcher does, then be the kernel."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    conn.settimeout(None)
     os.setsid()
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
@@ -179,7 +182,7 @@ def run_kernel(conn: socket.socket, request: dict, fds: list[int], level: str,
     sys.path.insert(0, str(folder))  # as ``python -m`` would have it: the copy's nnlib imports
     sys.argv = [sys.argv[0], *kernel.kernel_arguments(folder)]
     threading.Thread(target=die_with_launcher, args=(conn,), daemon=True).start()
-    from ipykernel.kernelapp import launch_new_instance
+    from ipykernel.kernelapp import launch_new_instance  # preloaded; not in the batch
 
     parent = request.get("parent", {}).get("JPY_PARENT_PID", "0")  # read at import: too early
     launch_new_instance(argv=[*kernel.kernel_arguments(folder),
