@@ -107,7 +107,11 @@ def main(argv=None) -> dict:
     results["goals"] = suite.goals(results["ratios"])
     if args.write_docs:
         results["profile"] = suite.profile_capstone(plan)
-        (ROOT / "docs" / "performance.md").write_text(report.markdown(results))
+        import doc_blocks  # the page keeps the blocks other benchmarks wrote into it
+
+        page = ROOT / "docs" / "performance.md"
+        old = page.read_text() if page.is_file() else ""
+        page.write_text(doc_blocks.carry(old, report.markdown(results)))
         say(f"wrote {ROOT / 'docs' / 'performance.md'}")
     say(suite.summary(results))
     del limits

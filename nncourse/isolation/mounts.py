@@ -81,3 +81,21 @@ def hide_paths(hide: list[Path], keep: list[Path], staging: Path) -> None:
         mount("-o", "remount,ro", str(path))
     for path in inner:
         mount("-t", "tmpfs", "-o", "size=4k,mode=0,ro", "nncourse-hidden", str(path))
+
+
+CLONE_NEWNS = 0x00020000
+
+
+def private_namespace() -> None:
+    """Give this (single-threaded, root) process a mount namespace of its own.
+
+    What ``unshare --mount --propagation private`` does for a new process: later mounts
+    here are seen by this process and its children only. ``OSError`` if either step
+    fails, and then nothing may be mounted.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
+    mount("--make-rprivate", "/")

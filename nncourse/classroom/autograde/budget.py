@@ -55,13 +55,19 @@ def lesson_budget(private: Path, lesson: str) -> float:
         return FALLBACK
 
 
+# A kernel's command line: ipykernel's own, or the sandbox launcher's (which, when a warm
+# kernel serves it, stays the process nbgrader knows; the kernel dies with it).
+KERNEL_COMMANDS = (b"ipykernel", b"nncourse.classroom.autograde.kernel")
+
+
 def kernel_children() -> list[int]:
-    """PIDs of this process's children that are notebook kernels."""
+    """PIDs of this process's children that are notebook kernels (or their launchers)."""
     found = []
     for pid in processes.children(os.getpid()):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                if b"ipykernel" in handle.read():
+                line = handle.read()
+                if any(name in line for name in KERNEL_COMMANDS):
                     found.append(pid)
         except OSError:
             continue

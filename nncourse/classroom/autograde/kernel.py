@@ -26,6 +26,13 @@ grader's workers use:
    macOS, Windows) only these and step 1 apply: the notebook runs away from the course
    folder but with the grader's rights. ``docs/instructor.md`` says so.
 
+**Warm or cold.** During ``nncourse autograde`` each batch process runs a kernel server
+(``warm_kernels.py``) that has ipykernel, numpy and matplotlib imported; the launcher
+(``warm_client``) has it fork a fresh child per notebook, which takes the same steps 1-4
+with the functions below (``make_folder``, ``hide_from``, ``kernel_environment``,
+``kernel_limits``) and becomes the kernel without an ``exec``. Without a server (plain
+``nbgrader``, ``NNCOURSE_WARM_KERNELS=0``) the launcher starts the kernel cold, by exec.
+
 Authoritative ``nnlib`` scores never come from this kernel (see ``finish.py``); the
 sandbox protects the course's secrets and files from the notebook's code.
 """
@@ -36,6 +43,8 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -48,6 +57,8 @@ from nncourse.isolation.rights import level
 KERNEL_NAME = "nncourse-sandbox"
 SCRATCH_PREFIX = "kernel-"
 MEMORY_MB, FSIZE_MB = 4096, 256
+SERVER_ENV = "NNCOURSE_KERNEL_SERVER"  # the socket of the batch's warm kernels, if any
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def kernelspec_dir(course_private: Path) -> Path:
@@ -85,48 +96,122 @@ def copy_trusted(repo: Path, folder: Path) -> None:
         shutil.copyfile(path, folder / ".matplotlib" / path.name)
 
 
-def exec_kernel(folder: Path, own_uid: bool) -> None:
-    """Replace this process by ipykernel, isolated: cwd ``folder``, a clean environment.
-
-    The isolation layer's entry point applies the limits (a process cap only with a uid
-    of its own). The kernel ends with nbgrader's batch process through ipykernel's own
-    parent poller (``JPY_PARENT_PID``), not ``PR_SET_PDEATHSIG``: nbgrader may start the
-    kernel from a short-lived thread, and that signal fires when the *thread* ends.
-    """
-    parent = {k: os.environ[k] for k in ("JPY_PARENT_PID",) if k in os.environ}
-    env = clean_environment(
+def kernel_environment(folder: Path, parent: dict[str, str]) -> dict[str, str]:
+    """The kernel's whole environment: a clean one, homed in ``folder``, plus ``parent``."""
+    return clean_environment(
         folder, IPYTHONDIR=str(folder / ".ipython"), MPLCONFIGDIR=str(folder / ".matplotlib"),
         JUPYTER_RUNTIME_DIR=str(folder / ".runtime"),
         # few malloc arenas: the address space limit is not eaten by per-thread
         # reservations on many-core graders
         MALLOC_ARENA_MAX="2", **parent)
+
+
+def kernel_limits(own_uid: bool) -> Limits:
+    """The kernel's limits (a process cap only with a uid of its own)."""
+    return Limits(memory_mb=MEMORY_MB, fsize_mb=FSIZE_MB, cpu_seconds=None,
+                  processes="own" if own_uid else None)
+
+
+def kernel_arguments(folder: Path) -> list[str]:
+    """The command-line arguments of ipykernel for the kernel in ``folder``."""
+    return ["-f", str(folder / "connection.json"),
+            "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']",
+            # not the warning, per kernel, that the local TCP socket is unencrypted: it
+            # buried the batch log that an instructor reads when a batch fails
+            "--IPKernelApp.log_level=ERROR"]
+
+
+def exec_kernel(folder: Path, own_uid: bool) -> None:
+    """Replace this process by ipykernel, isolated: cwd ``folder``, a clean environment.
+
+    The isolation layer's entry point applies the limits. The kernel ends with
+    nbgrader's batch process through ipykernel's own parent poller (``JPY_PARENT_PID``),
+    not ``PR_SET_PDEATHSIG``: nbgrader may start the kernel from a short-lived thread,
+    and that signal fires when the *thread* ends.
+    """
+    parent = {k: os.environ[k] for k in ("JPY_PARENT_PID",) if k in os.environ}
+    env = kernel_environment(folder, parent)
     os.chdir(folder)
-    resources = Limits(memory_mb=MEMORY_MB, fsize_mb=FSIZE_MB, cpu_seconds=None,
-                       processes="own" if own_uid else None)
-    argv = enter.command(
-        "ipykernel.kernelapp:launch_new_instance",
-        ["-f", str(folder / "connection.json"),
-         "--IPKernelApp.exec_lines=['import nncourse.classroom.autograde.kernel_startup']",
-         # not the warning, per kernel, that the local TCP socket is unencrypted: it
-         # buried the batch log that an instructor reads when a batch fails
-         "--IPKernelApp.log_level=ERROR"],
-        resource_limits=resources, landlock_write=None, parent=None, safe_path=False)
+    argv = enter.command("ipykernel.kernelapp:launch_new_instance", kernel_arguments(folder),
+                         resource_limits=kernel_limits(own_uid), landlock_write=None,
+                         parent=None, safe_path=False)
     os.execve(sys.executable, argv, env)
 
 
-def launch(args: argparse.Namespace) -> None:
-    """Stage 1, as nbgrader's user in the submission folder: make the scratch copy."""
-    base = Path(os.environ["NNCOURSE_SCRATCH"]) if os.environ.get("NNCOURSE_SCRATCH") \
-        else None
+def make_folder(submission: Path, repo: Path, connection: Path, base: Path | None,
+                own_uid: bool) -> Path:
+    """Stage 1, as nbgrader's user: the kernel's scratch copy of ``submission`` in ``base``.
+
+    With ``own_uid`` the copy becomes the kernel's uid's (``rights.own_uid()``: the PID
+    stays the same through every exec).
+    """
     folder = scratch.make_scratch(SCRATCH_PREFIX, base)
-    scratch.copy_package(Path.cwd() / "nnlib", folder / "nnlib")
-    copy_trusted(Path(args.repo), folder)
-    shutil.copyfile(args.f, folder / "connection.json")
+    scratch.copy_package(submission / "nnlib", folder / "nnlib")
+    copy_trusted(repo, folder)
+    shutil.copyfile(connection, folder / "connection.json")
+    if own_uid:
+        rights.chown_tree(folder, rights.own_uid())
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def scratch_base() -> Path | None:
+    """Where kernels' scratch copies go: ``$NNCOURSE_SCRATCH`` (set per run), or the temp folder."""
+    return Path(os.environ["NNCOURSE_SCRATCH"]) if os.environ.get("NNCOURSE_SCRATCH") else None
+
+
+def hide_from(folder: Path, course: Path, repo: Path) -> None:
+    """In this process's own mount namespace: cover the course and the repository."""
+    hide, keep = hidden_and_kept(course.resolve(), repo.resolve())
+    try:
+        hide_paths(hide, keep, folder.parent / f".staging-{folder.name}")
+    except OSError as error:
+        print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
+
+
+def warm_client(server: str, args: argparse.Namespace) -> bool:
+    """Have the batch's warm kernel server (``warm_kernels.py``) fork this notebook's kernel.
+
+    Sends the submission folder, the connection file and this process's stdin, stdout
+    and stderr; gets the kernel's PID, forwards nbgrader's signals to it (an interrupt
+    on a cell timeout), and returns when the kernel has ended (its end of the socket
+    closes). If this process is killed, the kernel sees its socket close and kills
+    itself. False, having started nothing, when no server answers: the caller then
+    starts the kernel the cold way.
+    """
+    request = {"submission": os.getcwd(), "connection": os.path.abspath(args.f),
+               "course": args.course, "repo": args.repo,
+               "hide": os.environ.get("NNCOURSE_SANDBOX_HIDE", ""),
+               "parent": {k: os.environ[k] for k in ("JPY_PARENT_PID",) if k in os.environ}}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(server)
+            socket.send_fds(sock, [json.dumps(request).encode()], [0, 1, 2])
+            reply = sock.makefile("rb").readline()
+        except OSError:
+            return False
+        if not reply:  # the server could not fork: nothing was started
+            return False
+        pid = int(json.loads(reply)["pid"])
+        for number in FORWARDED:
+            signal.signal(number, lambda signum, _: os.kill(pid, signum))
+        while True:
+            try:
+                if not sock.recv(4096):
+                    return True
+            except OSError:
+                return True
+
+
+def launch(args: argparse.Namespace) -> None:
+    """Stage 1: make the scratch copy; exec stage 2 (in a mount namespace of its own)."""
+    if os.environ.get(SERVER_ENV) and warm_client(os.environ[SERVER_ENV], args):
+        sys.exit(0)  # a warm kernel ran, and has ended
     mode = level()
+    folder = make_folder(Path.cwd(), Path(args.repo), Path(args.f), scratch_base(),
+                         own_uid=mode != "scratch-only")
     if mode == "scratch-only":
         exec_kernel(folder, own_uid=False)
-    rights.chown_tree(folder, rights.own_uid())  # the PID stays the same through every exec
-    os.chmod(folder, 0o700)
     stage2 = [sys.executable, "-m", "nncourse.classroom.autograde.kernel", "--stage2", str(folder),
               "--course", args.course, "--repo", args.repo, "-f", args.f]
     if mode == "namespace+nobody":
@@ -139,11 +224,7 @@ def confine(args: argparse.Namespace) -> None:
     """Stage 2, root in its own mount namespace (or not): hide, drop rights, exec."""
     folder = Path(args.stage2)
     if level() == "namespace+nobody":
-        hide, keep = hidden_and_kept(Path(args.course).resolve(), Path(args.repo).resolve())
-        try:
-            hide_paths(hide, keep, folder.parent / f".staging-{folder.name}")
-        except OSError as error:
-            print(f"nncourse sandbox: could not hide paths: {error}", file=sys.stderr)
+        hide_from(folder, Path(args.course), Path(args.repo))
     rights.drop_privileges(rights.own_uid())
     exec_kernel(folder, own_uid=True)
 

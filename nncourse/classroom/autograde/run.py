@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from nncourse.classroom.autograde import budget, kernel
+from nncourse.classroom.autograde import budget, kernel, progress_bar
 from nncourse.classroom.autograde.finish import finish
 from nncourse.classroom.autograde.grading import GRADER_ERROR
 from nncourse.classroom.autograde.grading import SCRATCH_PREFIX as GRADE_PREFIX
@@ -93,8 +93,12 @@ def run_notebooks(course: Course, lesson: str, students: list[str], jobs: int,
 
 
 def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
-              force: bool = False, budget_seconds: float | None = None) -> dict[str, dict]:
-    """Autograde every matching submission that needs it; return their records."""
+              force: bool = False, budget_seconds: float | None = None,
+              progress=None) -> dict[str, dict]:
+    """Autograde every matching submission that needs it; return their records.
+
+    ``progress`` is the stream of the progress bar (default stderr).
+    """
     if not (course.root / "release" / lesson).is_dir():
         raise CourseError(f"{lesson} was never assigned: run 'nncourse assign "
                           f"{lesson_number(lesson)}' (or --no-exchange) first")
@@ -115,8 +119,11 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
             return {}
         for student in pending:  # a stale record must not survive a failed regrade
             (course.record_dir(lesson) / f"{student}.json").unlink(missing_ok=True)
-        nb_results = run_notebooks(course, lesson, pending, max(1, jobs), lock_fd,
-                                   budget_seconds)
+        records_dir = course.record_dir(lesson)
+        with progress_bar.follow(len(pending), lambda: sum(
+                (records_dir / f"{s}.json").is_file() for s in pending), progress):
+            nb_results = run_notebooks(course, lesson, pending, max(1, jobs), lock_fd,
+                                       budget_seconds)
         records = {}
         for student in pending:  # the batches wrote the records; a dead batch did not
             record = read_record(course.record_dir(lesson), student)
@@ -132,12 +139,23 @@ def autograde(course: Course, lesson: str, pattern: str = "*", jobs: int = 1,
         os.close(lock_fd)
 
 
+def default_jobs() -> int:
+    """Parallel batches by default: one per core, and one more.
+
+    A batch is idle now and then (a kernel starting, a reply awaited), and the extra one
+    fills those gaps; more than that only shares the cores (``docs/instructor.md``).
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``nncourse autograde``."""
     parser.add_argument("lesson", help="lesson number or name")
     parser.add_argument("--course", type=Path, default=Path("."), help=COURSE_HELP)
     parser.add_argument("--student", default="*", help="glob of student ids (default: all)")
-    parser.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="batches graded in parallel (default: the cores plus one, "
+                        f"{default_jobs()} here)")
     parser.add_argument("--force", action="store_true",
                         help="grade again even submissions already graded unchanged")
     parser.add_argument("--notebook-budget", type=float, default=None, metavar="SECONDS",
@@ -166,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
             "nnlib)" if took else ""
         print(f"{student:<20} {record['score']:g}/{record['max_score']:g}  {verdicts}{note}"
               f"{timing}")
-    print(f"{lesson}: graded {len(records)} submission(s) in {time.perf_counter() - start:.1f} s"
+    elapsed = time.perf_counter() - start
+    rate = f", {60 * len(records) / elapsed:.0f} per minute" if records and elapsed > 0 else ""
+    print(f"{lesson}: graded {len(records)} submission(s) in {elapsed:.1f} s{rate}"
           " (unchanged submissions skipped; --force grades them again)")
     missing = [s for s in course.students_submitted(lesson) if fnmatch.fnmatch(s, args.student)
                and read_record(course.record_dir(lesson), s) is None]
