@@ -75,6 +75,9 @@ CASES = [
     (bug("backward orders from a parent, not from the root", "autodiff.backward", AD,
          "order = topo_order(self)", "order = topo_order(self.parents[0])"),
      "error", "helper_misused", "the grader's stand-in for topo_order"),
+    (bug("bce backward takes |z| in place", "bce_logits.backward", LO,
+         "        e = np.exp(-np.abs(z))\n", "        e = np.exp(-np.abs(z, out=z))\n"),
+     "failed", "mutated_input", "BCEWithLogitsLoss.backward changed the input 'pred' in place"),
     # the shape of the error
     (bug("numerical gradient divides by the restored difference", "gradcheck.numerical_gradient",
          G, "grad[i] = (f_plus - f_minus) / (2 * h)",

@@ -209,7 +209,13 @@ class LossBackward(Check):
                 continue
             result = require(result, f"{name}.backward")
             pred, target = call.inputs["pred"], call.inputs["target"]
-            no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
+            if "mutated_in_backward:pred" in result:  # pred changed by forward: its own check
+                if bool(result["mutated_in_backward:pred"]):
+                    raise Failure(f"{name}.backward changed the input 'pred' in place",
+                                  "mutated_input")
+                no_mutation(result, ["target"], f"{name}.forward/backward")
+            else:
+                no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
             dpred = result["dpred"]
             nm.check_shape(dpred, pred.shape, f"{name}.backward()")
             if "repeat_differs" in result and bool(result["repeat_differs"]):

@@ -127,7 +127,9 @@ def loss(args, a):
     if "ref:value" in a:  # grade backward on the true forward's cache (see true_forward.py)
         result["kept"] = true_forward.put_true_cache(fn, [a["pred"], a["target"]], None, None, a)
     if "dloss" in args:
+        after_forward = pred.copy()
         result["dpred"] = as_numbers(fn.backward(args["dloss"]), "backward")
+        result["mutated_in_backward:pred"] = np.array(changed(after_forward, pred))
         result["mutated:pred"] |= np.array(changed(a["pred"], pred))
         again = as_numbers(fn.backward(args["dloss"]), "backward")  # must not change
         result["repeat_differs"] = np.array(changed(result["dpred"], again))
