@@ -176,3 +176,22 @@ def test_a_dropout_forward_that_keeps_an_unusable_mask_fails_itself(tmp_path):
     row = report["exercises"][0]
     assert (row["status"], row["diagnosis"]) == ("failed", "not_cached"), row["message"]
 
+
+
+def test_a_dropout_forward_that_raises_costs_only_the_forward(tmp_path):
+    variant = Variant("dropout forward divides None", "dropout.forward", ((
+        R, "self._mask = keep / (1.0 - self.p)", "self._mask = None / (1.0 - self.p)"),))
+    report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
+                           exercises=["dropout.forward", "dropout.backward"])
+    rows = {r["id"]: r for r in report["exercises"]}
+    assert (rows["dropout.forward"]["status"], rows["dropout.forward"]["diagnosis"]) == (
+        "error", "none_value"), rows["dropout.forward"]["message"]
+    assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
+    # and a backward that is wrong is still caught behind that forward
+    wrong = Variant("dropout forward raises, backward forgets the scale", "dropout.backward", (
+        *variant.patches, (R, "        return (dout * self._mask).astype(dout.dtype, copy=False)",
+                           "        return (dout * (self._mask != 0)).astype(dout.dtype)")))
+    report = grade_package(apply(wrong, tmp_path / "2"), hidden=False, stored_only=True,
+                           exercises=["dropout.backward"])
+    row = report["exercises"][0]
+    assert row["status"] == "failed" and "your forward raised" in row["message"], row

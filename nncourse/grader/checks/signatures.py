@@ -117,3 +117,34 @@ def wrong_only_where(got: np.ndarray, want: np.ndarray, mask: np.ndarray) -> boo
         return False
     wrong = ~np.isclose(got, want, rtol=1e-6, atol=1e-9)
     return bool(wrong.any() and not wrong[~mask].any())
+
+
+def normalising_code(fn: str, out: np.ndarray) -> str | None:
+    """``rows_not_normalised`` when the rows of a wrong softmax do not sum to 1, else None.
+
+    (For ``log_softmax``: the rows of its exp.) Rows that do sum to 1 but hold the wrong
+    values give ``shift_not_per_row`` when nothing more specific is known: exp of
+    ``z - c`` sums to 1 after dividing whatever ``c`` is, so the values are wrong only
+    when ``c`` varies within a row.
+    """
+    out = np.asarray(out, dtype=np.float64)
+    sums = np.exp(out).sum(axis=-1) if fn == "log_softmax" else out.sum(axis=-1)
+    if not np.all(np.isfinite(sums)):
+        return None
+    return "shift_not_per_row" if np.allclose(sums, 1.0, rtol=1e-9) else "rows_not_normalised"
+
+
+def target_code(loss: str, dpred: np.ndarray, ref: np.ndarray, target: np.ndarray) -> str | None:
+    """A code when only the entries a target marks are wrong (the target's term of dpred).
+
+    Softmax cross-entropy: the entries at each row's true class; BCE: entries of target 1.
+    """
+    dpred = np.asarray(dpred, dtype=np.float64)
+    if loss.endswith("SoftmaxCrossEntropyLoss") and dpred.ndim == 2:
+        mask = np.zeros(dpred.shape, dtype=bool)
+        mask[np.arange(len(target)), np.asarray(target, dtype=np.int64)] = True
+        return "true_class_entries" if wrong_only_where(dpred, ref, mask) else None
+    if loss.endswith("BCEWithLogitsLoss") and np.shape(target) == dpred.shape:
+        mask = np.asarray(target) != 0
+        return "target_term" if wrong_only_where(dpred, ref, mask) else None
+    return None

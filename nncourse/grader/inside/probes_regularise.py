@@ -30,7 +30,17 @@ def dropout(args, a):
 
     m, _ = fresh(seed, 1)
     x = x0.copy()
-    result = {"y": as_numbers(m.forward(x), "forward"), "mutated:x": np.array(changed(x0, x))}
+    try:
+        result = {"y": as_numbers(m.forward(x), "forward"),
+                  "mutated:x": np.array(changed(x0, x))}
+    except NotImplementedError:
+        raise
+    except Exception:
+        if "dout" not in a:  # the forward's own check: its error is the verdict
+            raise
+        # the backward's check: graded on the mask the true forward draws from this rng
+        return standins.backward_without_forward(lambda: fresh(seed, 1)[0], x0, p, seed,
+                                                 a["dout"])
     if "dout_probe" in a:  # did forward keep its mask where backward reads it?
         try:
             probe_run = standins.dropout_backwards(lambda: fresh(seed, 1)[0], x0, p,

@@ -282,3 +282,26 @@ def eval_backwards(make, x: np.ndarray, dout: np.ndarray, key: str) -> dict:
     except Exception:  # noqa: BLE001
         return {}
     return out
+
+
+def backward_without_forward(make, x: np.ndarray, p: float, seed: int, dout: np.ndarray) -> dict:
+    """Dropout's backward when the student's forward raises: on the true forward's mask.
+
+    The mask is the one the true forward draws first from a generator of ``seed``
+    (``rng.random(x.shape) >= p``, the contract's drawing), in both of the contract's
+    forms, with ``_shape`` set as the provided forward code sets it. Returns
+    ``forward_failed``, the true ``y`` and ``dx_true``/``dx_true01`` (left out where the
+    student's backward raises on them).
+    """
+    kept = np.random.default_rng(seed).random(x.shape) >= p
+    y = x * kept / (1.0 - p)
+    out = {"forward_failed": np.array(True), "y": y.astype(np.float64)}
+    for key, scaled in (("dx_true", True), ("dx_true01", False)):
+        module = make()
+        module._shape = x.shape
+        true_dropout_mask(module, y, p, scaled)
+        try:
+            out[key] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - graded as not matching
+            pass
+    return out
