@@ -172,9 +172,12 @@ def test_a_dropout_forward_that_keeps_an_unusable_mask_fails_itself(tmp_path):
     variant = Variant("dropout forward resets its mask to ''", "dropout.forward", ((
         R, "            self._mask = None\n", "            self._mask = ''\n"),))
     report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
-                           exercises=["dropout.forward"])
-    row = report["exercises"][0]
+                           exercises=["dropout.forward", "dropout.backward"])
+    rows = {r["id"]: r for r in report["exercises"]}
+    row = rows["dropout.forward"]
     assert (row["status"], row["diagnosis"]) == ("failed", "not_cached"), row["message"]
+    assert "an eval-mode forward keeps no mask (None)" in row["message"]
+    assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
 
 
 

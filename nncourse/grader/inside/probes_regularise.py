@@ -49,22 +49,34 @@ def dropout(args, a):
         except Exception:  # noqa: BLE001 - backward's own bugs are graded by its own check
             pass
     if "dout" in a:
-        dout = a["dout"].copy()
-        result["dx"] = as_numbers(m.backward(dout), "backward")
-        result["mutated:dout"] = np.array(changed(a["dout"], dout))
-        result["dx2"] = as_numbers(m.backward(a["dout"].copy()), "backward")
-        try:  # graded on its own mask alone when the true one makes it raise
+        dout, own_error = a["dout"].copy(), None
+        try:  # on the forward's own mask
+            result["dx"] = as_numbers(m.backward(dout), "backward")
+            result["mutated:dout"] = np.array(changed(a["dout"], dout))
+            result["dx2"] = as_numbers(m.backward(a["dout"].copy()), "backward")
+        except NotImplementedError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a mask backward cannot use, perhaps
+            own_error = error
+        try:  # on the true mask (graded on its own mask alone if that makes it raise)
             truth = standins.dropout_backwards(lambda: fresh(seed, 1)[0], x0, p, a["dout"])
             result.update({k: truth[k] for k in ("dx_true", "dx_true01")})
         except Exception:  # noqa: BLE001
-            pass
+            if own_error is not None:  # raises on both: backward's own error, with its line
+                raise own_error from None
     result["y_same"] = as_numbers(fresh(seed, 2)[0].forward(x0.copy()), "forward")
     result["y_other"] = as_numbers(fresh(seed + 1, 1)[0].forward(x0.copy()), "forward")
     m, rng = fresh(seed, 1)
     m.eval()
     result["y_eval"] = as_numbers(m.forward(x0.copy()), "forward in eval mode")
     if "dout" in a:
-        result["dx_eval"] = as_numbers(m.backward(a["dout"].copy()), "backward in eval mode")
+        try:  # on the forward's own eval state; the true one (None) is tried below
+            result["dx_eval"] = as_numbers(m.backward(a["dout"].copy()),
+                                           "backward in eval mode")
+        except NotImplementedError:
+            raise
+        except Exception:  # noqa: BLE001 - a state backward cannot use: the forward's fault
+            result["dx_eval_raised"] = np.array(True)
     after_eval = np.array(rng.random())
     for key, dout in (("dx_eval_true", a.get("dout")), ("probe_eval", a.get("dout_probe"))):
         if dout is not None:  # eval keeps no mask: backward on _mask = None, and on its own
