@@ -153,48 +153,36 @@ def test_a_backward_is_graded_against_the_true_function(case, tmp_path):
         assert hint(variant.diagnosis) in text
 
 
-def test_a_dropout_forward_that_keeps_no_mask_fails_itself_not_its_backward(tmp_path):
-    variant = Variant("dropout forward keeps its mask in a local", "dropout.forward", ((
-        R, DROP, "        mask = keep / (1.0 - self.p)\n"
-                 "        return (x * mask).astype(x.dtype, copy=False)\n"),))
-    report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
-                           exercises=["dropout.forward", "dropout.backward"])
-    rows = {r["id"]: r for r in report["exercises"]}
-    assert (rows["dropout.forward"]["status"], rows["dropout.forward"]["diagnosis"]) == (
-        "failed", "not_cached"), rows["dropout.forward"]["message"]
-    assert "forward does not keep the mask it drew where backward reads it" in \
-        rows["dropout.forward"]["message"]
-    assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
-
-
-def test_a_dropout_forward_that_keeps_an_unusable_mask_fails_itself(tmp_path):
+@pytest.mark.parametrize("name, old, new, status, code, phrase", [
+    ("dropout forward keeps its mask in a local", DROP,
+     "        mask = keep / (1.0 - self.p)\n"
+     "        return (x * mask).astype(x.dtype, copy=False)\n",
+     "failed", "not_cached", "forward does not keep the mask it drew where backward reads it"),
     # the mutation run's survivor: the mask reset to "" in eval mode and at p = 0
-    variant = Variant("dropout forward resets its mask to ''", "dropout.forward", ((
-        R, "            self._mask = None\n", "            self._mask = ''\n"),))
+    ("dropout forward resets its mask to ''", "            self._mask = None\n",
+     "            self._mask = ''\n", "failed", "not_cached",
+     "an eval-mode forward keeps no mask (None)"),
+    ("dropout forward divides None", "self._mask = keep / (1.0 - self.p)",
+     "self._mask = None / (1.0 - self.p)", "error", "none_value", "Dropout.forward raised"),
+])
+def test_a_dropout_forward_bug_costs_only_the_forward(name, old, new, status, code, phrase,
+                                                      tmp_path):
+    variant = Variant(name, "dropout.forward", ((R, old, new),))
     report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
                            exercises=["dropout.forward", "dropout.backward"])
     rows = {r["id"]: r for r in report["exercises"]}
-    row = rows["dropout.forward"]
-    assert (row["status"], row["diagnosis"]) == ("failed", "not_cached"), row["message"]
-    assert "an eval-mode forward keeps no mask (None)" in row["message"]
+    forward = rows["dropout.forward"]
+    assert (forward["status"], forward["diagnosis"]) == (status, code), forward["message"]
+    assert phrase in forward["message"]
     assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
 
 
-
-def test_a_dropout_forward_that_raises_costs_only_the_forward(tmp_path):
-    variant = Variant("dropout forward divides None", "dropout.forward", ((
-        R, "self._mask = keep / (1.0 - self.p)", "self._mask = None / (1.0 - self.p)"),))
-    report = grade_package(apply(variant, tmp_path), hidden=False, stored_only=True,
-                           exercises=["dropout.forward", "dropout.backward"])
-    rows = {r["id"]: r for r in report["exercises"]}
-    assert (rows["dropout.forward"]["status"], rows["dropout.forward"]["diagnosis"]) == (
-        "error", "none_value"), rows["dropout.forward"]["message"]
-    assert rows["dropout.backward"]["status"] == "passed", rows["dropout.backward"]["message"]
-    # and a backward that is wrong is still caught behind that forward
+def test_a_wrong_dropout_backward_is_caught_behind_a_forward_that_raises(tmp_path):
     wrong = Variant("dropout forward raises, backward forgets the scale", "dropout.backward", (
-        *variant.patches, (R, "        return (dout * self._mask).astype(dout.dtype, copy=False)",
-                           "        return (dout * (self._mask != 0)).astype(dout.dtype)")))
-    report = grade_package(apply(wrong, tmp_path / "2"), hidden=False, stored_only=True,
+        (R, "self._mask = keep / (1.0 - self.p)", "self._mask = None / (1.0 - self.p)"),
+        (R, "        return (dout * self._mask).astype(dout.dtype, copy=False)",
+         "        return (dout * (self._mask != 0)).astype(dout.dtype)")))
+    report = grade_package(apply(wrong, tmp_path), hidden=False, stored_only=True,
                            exercises=["dropout.backward"])
     row = report["exercises"][0]
     assert row["status"] == "failed" and "your forward raised" in row["message"], row

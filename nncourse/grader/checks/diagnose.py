@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.grader.checks.exceptions import EXCEPTION_HINTS
-from nncourse.grader.checks.signatures import SIGNATURE_HINTS, signature_code
+from nncourse.grader.checks.signatures import SIGNATURE_HINTS, constant_ratio, signature_code
 
 HINTS = {
     "transposed": "the result is transposed: check the order and the .T of the matrix "
@@ -306,14 +306,8 @@ GENERIC_CODES = frozenset(SIGNATURE_HINTS) | frozenset(EXCEPTION_HINTS)
 
 def ratio_code(got: np.ndarray, want: np.ndarray, n: int | None) -> str | None:
     """A code when ``got`` is a constant multiple of ``want`` that matches a known bug."""
-    got, want = np.asarray(got, dtype=np.float64).ravel(), np.asarray(want, np.float64).ravel()
-    if got.shape != want.shape or not np.all(np.isfinite(got)):
-        return None
-    norm = float(want @ want)
-    if norm == 0.0:
-        return None
-    s = float(got @ want) / norm
-    if np.linalg.norm(got - s * want) > 1e-4 * abs(s) * np.sqrt(norm):
+    s = constant_ratio(got, want, 1e-4)
+    if s is None:
         return None
     near = lambda target: abs(s - target) <= 1e-3 * abs(target)  # noqa: E731
     if near(-1.0):

@@ -55,6 +55,22 @@ SIGNATURE_HINTS = {
 }
 
 
+def constant_ratio(got: np.ndarray, want: np.ndarray, tol: float) -> float | None:
+    """``s`` when ``got`` is ``s * want`` on every entry (within ``tol`` of the norm), else None.
+
+    The least-squares factor, then a check that it fits: NaN or inf in ``got``, other
+    shapes and an all-zero ``want`` have none.
+    """
+    got, want = np.asarray(got, dtype=np.float64).ravel(), np.asarray(want, np.float64).ravel()
+    if got.shape != want.shape or not np.all(np.isfinite(got)):
+        return None
+    norm = float(want @ want)
+    if norm == 0.0:
+        return None
+    s = float(got @ want) / norm
+    return s if np.linalg.norm(got - s * want) <= tol * abs(s) * np.sqrt(norm) else None
+
+
 def signature_code(got: np.ndarray, want: np.ndarray) -> str | None:
     """A code for the shape of the error itself, when no known bug matches.
 
@@ -70,9 +86,9 @@ def signature_code(got: np.ndarray, want: np.ndarray) -> str | None:
         return "all_zero"
     if got.size < 2 or not np.any(want):
         return None
-    scale = np.linalg.norm(want) + 1e-300
-    s = float(got.ravel() @ want.ravel()) / float(want.ravel() @ want.ravel())
-    if np.linalg.norm(got - s * want) <= 1e-6 * abs(s) * scale and abs(s - 1.0) > 1e-6:
+    scale = np.linalg.norm(want)
+    s = constant_ratio(got, want, 1e-6)
+    if s is not None and abs(s - 1.0) > 1e-6:
         return "constant_factor"
     if got.size > 2 and np.ptp(got) == 0 and np.ptp(want) > 1e-9 * scale:
         return "same_everywhere"
