@@ -73,7 +73,7 @@ _TABLE = [
     ("relu.backward", 4, 1, "activations:RELU_BACKWARD", ()),
     ("leaky_relu.backward", 4, 1, "activations:LEAKY_RELU_BACKWARD", ()),
     ("linear.backward", 4, 3, "layers:LINEAR_BACKWARD", ()),
-    ("sequential.backward", 4, 2, "layers:SEQUENTIAL_BACKWARD", ("sequential.forward",)),
+    ("sequential.backward", 4, 2, "layers:SEQUENTIAL_BACKWARD", ()),
     ("mse.backward", 4, 1, "losses:MSE_BACKWARD", ()),
     ("bce_logits.backward", 4, 2, "losses:BCE_BACKWARD", ()),
     ("softmax_ce.backward", 4, 2, "losses:SOFTMAX_CE_BACKWARD", ()),

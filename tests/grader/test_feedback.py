@@ -226,7 +226,8 @@ CASES += [  # Sequential's loops
     (bug("sequential backward skips the first module", "sequential.backward", L,
          "        for module in reversed(self.modules):\n            dout = module.backward",
          "        for module in reversed(self.modules[1:]):\n            dout = module.backward"),
-     "failed", "module_skipped", "the calls were: forward of module 0"),
+     "failed", "module_skipped", "the calls were: backward of module 4, backward of module 3, "
+     "backward of module 2, backward of module 1\n"),
     (bug("sequential forward skips the last module", "sequential.forward", L,
          "        for module in self.modules:\n            x = module.forward(x)\n",
          "        for module in self.modules[:-1]:\n            x = module.forward(x)\n"),

@@ -21,6 +21,8 @@ DROP = ("        self._mask = keep / (1.0 - self.p)\n"
         "        return (x * self._mask).astype(x.dtype, copy=False)\n")
 SIGMOID = ("        e = np.exp(-np.abs(x))\n        out = np.where(x >= 0, 1.0, e)\n"
            "        out /= 1.0 + e\n        self._out = out\n        return out\n")
+SEQ_FORWARD = ("        for module in self.modules:\n            x = module.forward(x)\n"
+               "        return x\n")
 
 
 def pair(name, patches, forward, backward, diagnosis=None, phrase=""):
@@ -120,6 +122,19 @@ CASES = [
     (*pair("mse forward sums, backward right",
            [(LO, "return float(np.mean(diff * diff))", "return float(np.sum(diff * diff))")],
            "mse.forward", "mse.backward"), "passed"),
+    # Sequential: the stand-ins get the inputs the true forward feeds them
+    (*pair("sequential forward reversed, backward right",
+           [(L, SEQ_FORWARD, SEQ_FORWARD.replace("in self.modules", "in reversed(self.modules)"))],
+           "sequential.forward", "sequential.backward"), "passed"),
+    (*pair("sequential forward raises, backward right",
+           [(L, SEQ_FORWARD, "        return None.forward(x)\n")],
+           "sequential.forward", "sequential.backward"), "passed"),
+    (*pair("sequential forward and backward both in forward order",
+           [(L, SEQ_FORWARD, SEQ_FORWARD.replace("in self.modules", "in reversed(self.modules)")),
+            (L, "        for module in reversed(self.modules):\n            dout = module",
+             "        for module in self.modules:\n            dout = module")],
+           "sequential.forward", "sequential.backward", "wrong_order",
+           "Sequential.backward was run on what the true forward caches"), "failed"),
     # dropout: the backward is graded on the true mask of the forward's drop pattern
     (*pair("dropout forward scales by 1 + p, backward multiplies by the mask",
            [(R, "self._mask = keep / (1.0 - self.p)", "self._mask = keep / (1.0 + self.p)")],

@@ -119,6 +119,9 @@ HINTS = {
     "sgd_update": "the velocities are right after every step, so the bug is in the update "
                   "of the parameter built from them (its size, and its sign)",
     "update_sign": "the update goes uphill: a step must subtract lr * gradient",
+    "eps_sign": "with eps larger than sqrt(v_hat), the denominator went negative or the "
+                "step went uphill: eps is added to the root, never subtracted, so that it "
+                "keeps the denominator positive",
     "stops_early": "the answer says stop before patience steps without improvement have "
                    "passed: check what counts as an improvement (min_delta) and when the "
                    "count of steps without one is reset",

@@ -207,7 +207,13 @@ def calls_text(log: list[int]) -> str:
 
 
 class SequentialCheck(Check):
-    """``Sequential.forward`` (and ``backward``) over logging stand-in modules."""
+    """``Sequential.forward`` (and ``backward``) over logging stand-in modules.
+
+    ``sequential.backward`` is graded on the true forward: when the student's forward
+    calls the stand-ins in another order or feeds them other inputs, a second call
+    (``true_forward``) gives each stand-in the input the true forward feeds it (from the
+    reference's call) before the student's backward runs, and only that call counts.
+    """
 
     def __init__(self, backward: bool):
         self.backward = backward
@@ -221,10 +227,15 @@ class SequentialCheck(Check):
                   "a1": rng.uniform(-2.0, -0.5, d)}
         if self.backward:
             inputs["dout"] = rng.standard_normal((n, d))
-        want = ("y", "dx", "grads", "log") if self.backward else ("y", "log")
-        calls = [Call("sequential", {"modules": SPECS}, inputs, want=want)]
-        if not self.backward:
-            calls.append(Call("sequential", {"modules": SPECS[:1]}, dict(inputs), want=want))
+            want = ("y", "dx", "grads", "log", CACHE)
+            calls = [Call("sequential", {"modules": SPECS, "report_cache": True,
+                                         "grading_backward": True}, inputs, want=want),
+                     Call("sequential", {"modules": SPECS, "true_forward": True}, inputs,
+                          want=("dx", "grads"), fill=(0, (CACHE,)), label="true_forward")]
+        else:
+            want = ("y", "log")
+            calls = [Call("sequential", {"modules": SPECS}, inputs, want=want),
+                     Call("sequential", {"modules": SPECS[:1]}, dict(inputs), want=want)]
         # on the reference: the last module alone on x, what a loop that feeds every
         # module the original input returns
         calls.append(Call("sequential", {"modules": SPECS[-1:]}, {"x": inputs["x"], "a0":
@@ -233,13 +244,17 @@ class SequentialCheck(Check):
 
     def judge(self, variant, calls, got, want):
         """Raise ``Failure`` at the first problem (see ``Check.judge``)."""
+        if self.backward and self.forward_is_true(got[0], want) is False:
+            self.judge_on_true_forward(variant, calls[1], got[1], want[1])
+            return
         what = "Sequential.backward" if self.backward else "Sequential.forward"
         alone = None if want is None else want[-1]["y"]
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
-            if call.label == "last_alone":
+            if call.label in ("last_alone", "true_forward"):
                 continue
             result = require(result, what)
-            no_mutation(result, ["x"], "Sequential.forward")
+            if not self.backward:  # x changed by forward is the forward's own business
+                no_mutation(result, ["x"], "Sequential.forward")
             log = [int(v) for v in result["log"]]
             count = len(call.args["modules"])
             forward_log = [10 * k + 1 for k in range(count)]
@@ -249,21 +264,57 @@ class SequentialCheck(Check):
                               f"last; the calls were: {calls_text(log)}",
                               order_code(forwards, forward_log))
             if self.backward:
-                backward_log = [10 * k + 2 for k in reversed(range(count))]
-                if log[count:] != backward_log:
-                    raise Failure("backward should call each module's backward once, last "
-                                  f"module first; the calls were: {calls_text(log)}",
-                                  order_code(log[count:], backward_log))
+                backward_order(log[count:], count)
             if want is None:
                 continue
             compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9,
                     candidates={"original_input": alone} if count > 1 else None)
             if self.backward:
-                compare(result["dx"], want[i]["dx"], "Sequential.backward(dout)", variant,
-                        rtol=1e-9, inputs=[("dout", call.inputs["dout"])],
-                        candidates={"chain_dropped": call.inputs["dout"]})
-                compare(result["grads"], want[i]["grads"], "the stand-in modules' gradients",
-                        variant, rtol=1e-9)
+                backward_values(result, want[i], call, variant)
+
+    @staticmethod
+    def forward_is_true(own, want) -> bool | None:
+        """False when the student's forward raised or called or fed the stand-ins otherwise.
+
+        None without the reference's results to compare with.
+        """
+        if want is None:
+            return None
+        if not own.ok:
+            return own.error_type != "ForwardFailed"
+        forwards = [int(v) for v in own["log"] if v % 10 == 1]
+        return forwards == [10 * k + 1 for k in range(len(SPECS))] and \
+            nm.close(own["y"], want[0]["y"], 1e-9, 1e-12)
+
+    @staticmethod
+    def judge_on_true_forward(variant, call, result, want):
+        """``Failure`` unless the backward is right after the stand-ins got true inputs.
+
+        Right: its calls last module first, ``dx`` and the stand-ins' gradients.
+        """
+        true = true_forward_result(result, "Sequential.backward")
+        try:
+            backward_order([int(v) for v in true["log"]], len(SPECS))
+            backward_values(true, want, call, variant)
+        except Failure as failure:
+            raise explain(failure, "Sequential", true) from None
+
+
+def backward_order(log: list[int], count: int) -> None:
+    """``Failure`` unless ``log`` is one backward call per module, last module first."""
+    expected = [10 * k + 2 for k in reversed(range(count))]
+    if log != expected:
+        raise Failure("backward should call each module's backward once, last module "
+                      f"first; the calls were: {calls_text(log)}", order_code(log, expected))
+
+
+def backward_values(result, want, call, variant) -> None:
+    """``Failure`` unless ``dx`` and the stand-ins' gradients are the reference's."""
+    compare(result["dx"], want["dx"], "Sequential.backward(dout)", variant, rtol=1e-9,
+            inputs=[("dout", call.inputs["dout"])],
+            candidates={"chain_dropped": call.inputs["dout"]})
+    compare(result["grads"], want["grads"], "the stand-in modules' gradients", variant,
+            rtol=1e-9)
 
 
 def broadcast_code(error: str) -> str | None:

@@ -7,6 +7,9 @@ entry (bias correction). A momentum trajectory that lags one step behind the exp
 one is the velocity updated after the parameter; ``step`` must not change the gradients.
 Gradient entries are kept at least 0.3 away from zero: near zero, Adam's two correct
 forms (``eps`` added to the corrected or to the raw root) differ by more than rounding.
+A third Adam setting has an ``eps`` larger than every gradient: there the two forms
+differ in size but not in direction, and only the direction of the first step is
+graded (an ``eps`` subtracted from the denominator steps uphill).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class OptimizerCheck(Check):
             values = [rng.standard_normal(s) * variant["scale"] for s in SHAPES]
             grads = [away_from_zero(rng.standard_normal((steps, *s))) for s in SHAPES]
             calls.append(optimizer_call(self.path, kwargs, values, grads))
+            if kwargs.get("eps", 0.0) >= LARGE_EPS:  # only the direction is compared
+                calls[-1].label, calls[-1].want = "large_eps", ()
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -75,6 +80,12 @@ class OptimizerCheck(Check):
             if values.shape != (steps, w0.size):
                 raise Failure(f"{name}.step changed the shape of the parameters")
             first = values[0] - w0
+            if call.label == "large_eps":
+                if np.any(first * g0 >= 0):
+                    raise Failure(f"{name}.step with eps={kwargs['eps']}, larger than every "
+                                  "root of v_hat here: the first step did not move every "
+                                  "entry against its gradient", "eps_sign")
+                continue
             if np.all(first * g0 > 0):
                 raise Failure(f"{name}.step with lr={kwargs['lr']}: the first step moved every "
                               "entry in the direction of its gradient (uphill)", "update_sign")
@@ -136,6 +147,11 @@ def state_code(result, want, kwargs) -> str | None:
     return "adam_update" if "betas" in kwargs else "sgd_update"
 
 
+# An eps larger than the gradients (|g| < 5 here) dominates the denominator: both correct
+# placements of eps keep every first step against its gradient, however far they differ
+# in size, while an eps subtracted turns the denominator negative.
+LARGE_EPS = 10.0
+
 SGD_STEP = OptimizerCheck("optim.SGD", [
     ({"lr": 0.1}, 3),
     ({"lr": 0.05, "momentum": 0.9}, 4),
@@ -144,4 +160,5 @@ SGD_STEP = OptimizerCheck("optim.SGD", [
 ADAM_STEP = OptimizerCheck("optim.Adam", [
     ({"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8}, 5),
     ({"lr": 1.0, "betas": [0.8, 0.99], "eps": 1e-8}, 3),
+    ({"lr": 0.1, "betas": [0.9, 0.999], "eps": LARGE_EPS}, 2),
 ])
