@@ -163,6 +163,27 @@ def test_a_warm_kernel_is_isolated_as_a_cold_one(sandbox):
         assert normalised(warm)["uid"] == "OWN" and warm["groups"] == []
 
 
+AUTORELOAD = """%load_ext autoreload
+%autoreload 2
+import json, sys
+ip = get_ipython()
+print(json.dumps({"real": "IPython.extensions.autoreload" in sys.modules,
+                  "hooks": [getattr(f, "__module__", "") or "" for f in
+                            ip.events.callbacks["pre_run_cell"]]}))
+"""
+
+
+def test_autoreload_does_nothing_in_an_autograde_kernel(sandbox):
+    """The lessons' first cell runs ``%load_ext autoreload`` and ``%autoreload 2``: in the
+    sandbox kernel do both still work as magics, without the real extension's check of
+    every module before each cell?"""
+    course, submission, base = sandbox
+    facts, manager = run_in_kernel(submission, {"NNCOURSE_SCRATCH": str(base)}, AUTORELOAD)
+    manager.shutdown_kernel(now=True)
+    assert facts["real"] is False
+    assert not [m for m in facts["hooks"] if "autoreload" in m], facts
+
+
 @pytest.mark.parametrize("killed", ["launcher", "server"])
 def test_a_warm_kernel_dies_with_its_launcher_and_with_the_server(sandbox, killed):
     """When the process nbgrader knows as the kernel is killed (the time budget's kill,
