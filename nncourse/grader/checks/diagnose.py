@@ -119,6 +119,10 @@ HINTS = {
     "sgd_update": "the velocities are right after every step, so the bug is in the update "
                   "of the parameter built from them (its size, and its sign)",
     "update_sign": "the update goes uphill: a step must subtract lr * gradient",
+    "not_in_place": "the array is replaced by a new one (p.value = p.value - ...) instead "
+                    "of updated in place (p.value -= ...): other code keeps a reference to "
+                    "the same array (a module's weights, an optimizer's state), and a new "
+                    "array leaves it behind",
     "eps_sign": "with eps larger than sqrt(v_hat), the denominator went negative or the "
                 "step went uphill: eps is added to the root, never subtracted, so that it "
                 "keeps the denominator positive",

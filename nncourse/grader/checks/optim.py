@@ -86,6 +86,11 @@ class OptimizerCheck(Check):
                                   "root of v_hat here: the first step did not move every "
                                   "entry against its gradient", "eps_sign")
                 continue
+            if not bool(result["in_place"]) and (want is None or nm.close(
+                    values, want[i]["values"], 1e-6, 1e-9)):
+                raise Failure(f"{name}.step gave the parameters the right values in new "
+                              "arrays; the contract updates every p.value in place",
+                              "not_in_place")
             if np.all(first * g0 > 0):
                 raise Failure(f"{name}.step with lr={kwargs['lr']}: the first step moved every "
                               "entry in the direction of its gradient (uphill)", "update_sign")

@@ -75,6 +75,10 @@ class WeightDecay(Check):
                 nm.check_shape(new, value.shape, what)
                 added = penalty_slope(value, lam) if value.ndim >= 2 else np.zeros_like(value)
                 if nm.close(new, grad + added, 1e-9, 1e-12):
+                    if not bool(result.arrays.get(f"in_place:grad{i}", True)):
+                        raise Failure(f"add_weight_decay(params, lam={lam}) gave {name}.grad "
+                                      "the right values in a new array; the contract updates "
+                                      "each p.grad in place", "not_in_place")
                     continue
                 text = f"{what} differs from the expected values"
                 if variant.public:

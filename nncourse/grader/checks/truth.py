@@ -78,17 +78,23 @@ def cache_differs(own: Result, reference: Result) -> list[str]:
                  or not nm.close(own[k], reference[k], 1e-7, 1e-12))]
 
 
-def forward_is_true(own: Result, reference: Result | None, output: str, rtol=1e-7) -> bool:
+def forward_is_true(own: Result, reference: Result | None, output: str, rtol=1e-7,
+                    stand_in: Result | None = None) -> bool:
     """True when the student's forward computes the true output and cache (if comparable).
 
     ``None`` when there is no reference to compare with. A forward that raised
     (``ForwardFailed``, see ``inside/true_forward.py``) or lost its cache (``lost_cache``)
-    is not true; a call that failed otherwise (in backward) counts as true, so that its
-    own error is reported.
+    is not true. A call that failed in backward is not true either when the same backward
+    ran on the true forward's cache (``stand_in``, the stand-in call's result) without
+    raising: what it raised on was the cache the student's forward kept (the output
+    cached as the input, say), the forward's bug. Otherwise it counts as true, so that
+    its own error is reported.
     """
     if reference is None:
         return None
     if not own.ok:
-        return not (lost_cache(own) or own.error_type == "ForwardFailed")
+        if lost_cache(own) or own.error_type == "ForwardFailed":
+            return False
+        return not (stand_in is not None and stand_in.ok)
     return nm.close(own[output], reference[output], rtol, 1e-12) and \
         not cache_differs(own, reference)

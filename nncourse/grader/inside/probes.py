@@ -112,6 +112,8 @@ def loss(args, a):
     with true_forward.known_values(importlib.import_module("nnlib.losses"), known):
         result = {"value": true_forward.forward_of(
             lambda: as_numbers(fn.forward(pred, target), "forward"), args, a.get("ref:value"))}
+    if args.get("report_cache"):  # as forward left it: before any backward may change it
+        result.update(true_forward.report_cache(fn))
     if args.get("probe_cache"):
         result["cache_missing"] = cache_missing(lambda: fn.backward(1.0))
     if args.get("report_logsm"):  # on the reference: the values to stand in with
@@ -122,8 +124,6 @@ def loss(args, a):
             pass
     result["mutated:pred"] = np.array(changed(a["pred"], pred))
     result["mutated:target"] = np.array(changed(a["target"], target))
-    if args.get("report_cache"):
-        result.update(true_forward.report_cache(fn))
     if "ref:value" in a:  # grade backward on the true forward's cache (see true_forward.py)
         result["kept"] = true_forward.put_true_cache(fn, [a["pred"], a["target"]], None, None, a)
     if "dloss" in args:
@@ -314,11 +314,13 @@ def weight_decay(args, a):
     for i, name in enumerate(args["names"]):
         params.append(layers_module().Parameter(a[f"value{i}"].copy(), name))
         params[-1].grad = a[f"grad{i}"].copy()
+    grads = [p.grad for p in params]
     fn(params, args["lam"])
     result = {}
     for i, p in enumerate(params):
         result[f"grad{i}"] = as_numbers(p.grad, f"{p.name}.grad").copy()
         result[f"changed:value{i}"] = np.array(changed(a[f"value{i}"], p.value))
+        result[f"in_place:grad{i}"] = np.array(p.grad is grads[i])
     return result
 
 

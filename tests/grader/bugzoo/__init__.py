@@ -340,3 +340,23 @@ from bugzoo.batchnorm import BUGS as _BN_BUGS  # noqa: E402
 
 BUGS += _AD_BUGS + _BN_BUGS
 ALTERNATIVES += _AD_ALTERNATIVES + _BN_ALTERNATIVES
+
+# found by an outside pass of 88 bugs (stop 22): each cost a second exercise before
+BUGS += [
+    bug("linear forward caches its output as x", "linear.forward", L,
+        "        self._x = x\n        out = x @ self.W.value\n        out += self.b.value\n"
+        "        return out",
+        "        out = x @ self.W.value\n        out += self.b.value\n        self._x = out\n"
+        "        return out", "wrong_cache", still_passes=("linear.backward",)),
+    bug("sequential forward skips the last module", "sequential.forward", L,
+        "        for module in self.modules:\n            x = module.forward(x)",
+        "        for module in self.modules[:-1]:\n            x = module.forward(x)",
+        "module_skipped", still_passes=("sequential.backward",)),
+    bug("softmax_ce backward edits the cached probabilities", "softmax_ce.backward", LO,
+        "dz = probs.copy()", "dz = probs", "mutated_cache",
+        still_passes=("softmax_ce.forward",)),
+    bug("batchnorm forward centres x in place", "batchnorm.forward", "normalise.py",
+        "self._x_hat = (x - mean) * self._inv_std",
+        "x -= mean\n        self._x_hat = x * self._inv_std", "mutated_input",
+        still_passes=("batchnorm.backward",)),
+]
