@@ -83,7 +83,12 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """Rectified linear unit ``max(x, 0)``; at the kink ``x == 0`` the slope is taken as 0."""
+    """Rectified linear unit ``max(x, 0)``.
+
+    At the kink ``x == 0`` there is no derivative: this library takes the slope 0 there;
+    the slope 1 is just as valid a choice (both are subgradients), and the checks accept
+    either.
+    """
 
     def __init__(self) -> None:
         self._x: np.ndarray | None = None
@@ -109,7 +114,9 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """Leaky ReLU ``x if x > 0 else a * x``, ``a = negative_slope`` in ``[0, 1)``.
 
-    At the kink ``x == 0`` the slope is taken as ``a``, the slope on the left.
+    At the kink ``x == 0`` the slope is taken as ``a``, the slope on the left; the slope
+    on the right is just as valid a choice (both are subgradients), and the checks accept
+    either.
     """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
