@@ -155,11 +155,13 @@ class ActivationForward(Check):
             if want is not None:
                 rtol = 1e-5 if x.dtype == np.float32 else 1e-7
                 a = self.init.get("negative_slope")
-                slope = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x),
+                known = {"slope_ignored_default": np.where(x > 0, x, 0.01 * x),
                          "mask_reversed": np.where(x > 0, a * x, x)} if a is not None else {}
+                if name == "Sigmoid":  # sigmoid(-x): a sign flipped, or np.where's branches
+                    known["sigmoid_reflected"] = 1.0 - want[i]["y"]
                 compare(y, want[i]["y"], f"{name}.forward(x)", variant, rtol=rtol,
                         atol=1e-6 if x.dtype == np.float32 else 1e-12, inputs=[("x", x)],
-                        candidates=slope)
+                        candidates=known)
         kept_cache(got, f"{name}.forward", want)
 
 

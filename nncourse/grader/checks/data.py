@@ -36,10 +36,12 @@ class OneHot(Check):
                 labels, width = call.inputs["y"], out.shape[-1] if out.ndim == 2 else 0
                 shifted = np.zeros_like(np.asarray(want[i]["out"], dtype=np.float64))
                 shifted[np.arange(len(labels)), (labels - 1) % max(width, 1)] = 1.0
+                columns = np.zeros_like(shifted)  # every row gets every label's column
+                columns[:, labels] = 1.0
                 compare(out, want[i]["out"], "one_hot(y" + "".join(
                     f", {k}={v}" for k, v in call.args["kwargs"].items()) + ")", variant,
                     rtol=0, atol=0, inputs=[("y", call.inputs["y"])],
-                    candidates={"label_off_by_one": shifted})
+                    candidates={"label_off_by_one": shifted, "label_columns": columns})
 
 
 ONE_HOT = OneHot()

@@ -65,6 +65,40 @@ HINTS = {
     "log_of_softmax": "log_softmax takes the log of softmax's probabilities, and those "
                       "that round to 0 at large logits give -inf: work in log space (the "
                       "log-sum-exp of lesson 02), never taking the log of a probability",
+    "target_block": "the loss averages an N x N block of log-probabilities: logp[:, target] "
+                    "takes, in every row, the columns of all the batch's targets; each row "
+                    "needs the entry of its own target only (index rows and columns "
+                    "together)",
+    "one_norm_denominator": "the error is divided by the norm of one array only: the "
+                            "denominator is the sum of both norms (so that the result "
+                            "stays between 0 and 1 and does not depend on the order of a "
+                            "and b)",
+    "label_columns": "every row has a 1 in the column of every label in y: indexing with "
+                     "[:, y] selects whole columns; each row needs a 1 in its own label's "
+                     "column only",
+    "decay_doubled": "the penalty's gradient is twice the expected one: the penalty is "
+                     "(lam / 2) * sum W**2, so mind what its 1/2 does to the derivative",
+    "decay_halved": "the penalty's gradient is half the expected one: the penalty is "
+                    "(lam / 2) * sum W**2; differentiate it as it is written",
+    "second_point_at_x": "one of the two evaluations is at x itself, not at x + h or x - h "
+                         "(after x[i] = old + h, x[i] - h is back at old): set each point "
+                         "from the saved value",
+    "bn_no_var_path": "dx leaves out the path through the variance: x reaches the output "
+                      "through x_hat directly, through the mean and through the variance "
+                      "(every x moves it), and the gradients of all three paths add up",
+    "bn_gamma_left_out": "dx lacks the factor gamma: the output is gamma * x_hat + beta, so "
+                         "the chain to x passes through gamma first",
+    "bn_dgamma_no_xhat": "gamma.grad is the sum of dout alone, beta's gradient: gamma "
+                         "multiplies x_hat, so its gradient needs x_hat too",
+    "std_is_variance": "the standard deviation is the variance of the formula: the formula "
+                       "gives the variance, and a normal draw is scaled by its square root",
+    "wrong_fan": "the spread is computed from the other fan: fan_in is the number of inputs "
+                 "of the layer (the first axis of a (D, M) weight), fan_out the second",
+    "std_numerator": "the standard deviation is 1/sqrt(2) of the documented one: the "
+                     "variance's numerator is 2 (check the formula in the docstring)",
+    "sigmoid_reflected": "the output is sigmoid(-x) = 1 - sigmoid(x): a sign of x is "
+                         "flipped (exp(x) where exp(-x) belongs), or the two branches of a "
+                         "stable np.where(x >= 0, ...) form are swapped",
     "unstable_sigmoid": "overflow or NaN at large inputs: use a form of the sigmoid that "
                         "never takes exp of a large positive number",
     "unstable_loss": "wrong, overflowing or NaN at large logits: use the stable formula "

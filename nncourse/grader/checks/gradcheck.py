@@ -67,6 +67,9 @@ class NumericalGradient(Check):
                 code = None
                 if any(nm.close(grad, one_sided(call, side), 1e-6, 1e-8) for side in (1, -1)):
                     code = "forward_difference"
+                elif any(nm.close(grad, one_sided(call, side) / 2, 1e-6, 1e-8)
+                         for side in (1, -1)):
+                    code = "second_point_at_x"
                 elif nm.close(grad, expected, 2e-2, 1e-3):
                     code = "step_size"
                 if call.args["kind"] == "closure" and not np.any(grad):
@@ -123,7 +126,17 @@ class RelError(Check):
                 if variant.public:
                     text += "\n" + nm.show_array("a", call.inputs["a"]) + "\n" + \
                         nm.show_array("b", call.inputs["b"])
-                raise Failure(text)
+                raise Failure(text, denominator_code(out, call.inputs["a"], call.inputs["b"]))
+
+
+def denominator_code(out, a, b) -> str | None:
+    """``one_norm_denominator`` when ``out`` is ``||a - b||`` over ``||a||`` or ``||b||`` alone."""
+    norm = np.linalg.norm
+    diff = norm(a - b)
+    for scale in (norm(a), norm(b)):
+        if scale > 0 and nm.close(out, diff / scale, 1e-9, 1e-15):
+            return "one_norm_denominator"
+    return None
 
 
 NUMERICAL_GRADIENT = NumericalGradient()

@@ -15,6 +15,19 @@ from nncourse.grader.checks import numeric as nm
 from nncourse.grader.checks.base import Call, Check, Failure, require
 
 
+def std_code(std: float, expected: float, other_fan: float) -> str:
+    """The likely bug of a wrong standard deviation, from what it equals (within 3%).
+
+    ``other_fan``: the documented formula with the fans swapped (equal for Xavier's sum).
+    """
+    known = {"std_is_variance": expected**2, "wrong_fan": other_fan,
+             "std_numerator": expected / np.sqrt(2.0)}
+    for code, value in known.items():
+        if value != expected and abs(std - value) <= 0.03 * value:
+            return code
+    return "wrong_std"
+
+
 class InitCheck(Check):
     """Statistics of an initialiser."""
 
@@ -48,7 +61,7 @@ class InitCheck(Check):
         std, mean = float(w.std()), float(w.mean())
         if abs(std - expected) > 0.03 * expected:
             raise Failure(f"{what}: standard deviation {std:.4g}, expected {expected:.4g} "
-                          "(within 3%)", "wrong_std")
+                          "(within 3%)", std_code(std, expected, self.std(*shape[::-1])))
         if abs(mean) > 0.05 * expected:
             raise Failure(f"{what}: mean {mean:.3g}, expected about 0")
         inside = float(np.mean(np.abs(w - mean) < std))

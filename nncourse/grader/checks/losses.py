@@ -124,8 +124,10 @@ class LossForward(Check):
                               f"{'of +-1000' if extreme else 'of moderate size'}",
                               self.unstable if extreme else None)
             if want is not None:
+                logsm = want[expected_at].arrays.get("logsm") if call.fill else None
                 self.compare_value(variant, value, float(want[expected_at]["value"]), pred,
-                                   target, wide_ok=wide_cases_pass(calls, got, want))
+                                   target, wide_ok=wide_cases_pass(calls, got, want),
+                                   logsm=logsm)
             bad = [k[6:] for k in result.arrays if k.startswith("cache:")
                    and not np.all(np.isfinite(result[k]))]
             if bad:
@@ -138,17 +140,24 @@ class LossForward(Check):
                    None if want is None else [want[i - 1 if calls[i].fill else i]
                                               for i in graded])
 
-    def compare_value(self, variant, value, expected, pred, target, wide_ok=False):
+    def compare_value(self, variant, value, expected, pred, target, wide_ok=False,
+                      logsm=None):
         """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``.
 
         ``wide_ok``: the cases of shape (N, M), M > 1, gave the right value; a wrong one
-        at (N, 1) then points to a squeeze that made (N,) meet (N, 1).
+        at (N, 1) then points to a squeeze that made (N,) meet (N, 1). ``logsm``: the true
+        log-probabilities (cross-entropy), for the loss of ``logp[:, target]``, an N x N
+        block in place of one entry per row.
         """
         if nm.close(value, expected, 1e-7, 1e-10):
             return
         name = self.loss.split(".")[1]
+        candidates = per_row(self.n_of, np.array([expected]), pred)
+        if logsm is not None and np.ndim(target) == 1 and len(target) > 1:
+            block = np.asarray(logsm)[:, np.asarray(target, dtype=np.int64)]
+            candidates["target_block"] = np.array([-block.mean()])
         code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
-                        candidates=per_row(self.n_of, np.array([expected]), pred))
+                        candidates=candidates)
         if np.abs(pred).max() >= 1000:  # extreme logits: the stable formula
             code = code or self.unstable
         if code is None and wide_ok and np.shape(pred)[1:] == (1,):

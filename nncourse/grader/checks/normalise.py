@@ -272,12 +272,21 @@ class BatchNormBackward(Check):
                 continue
             label = "dx" if name == "x" else f"{name}.grad"
             candidates = {"no_upstream": nm.directional(result[ys_key], nm.H, np.ones_like(dout))}
+            gamma = call.inputs["param:gamma"]
             if name == "x":
                 _, var, _ = moments(x)
-                local = dout * call.inputs["param:gamma"] / np.sqrt(var + call.args["init"]["eps"])
+                local = dout * gamma / np.sqrt(var + call.args["init"]["eps"])
                 candidates["bn_no_stat_paths"] = nm.along(local, dirs)
+                # through x_hat and the mean, not the variance (which every x moves)
+                candidates["bn_no_var_path"] = nm.along(
+                    (dout - dout.mean(axis=0)) * gamma / np.sqrt(var + call.args["init"]["eps"]),
+                    dirs)
+                if ref is not None and np.all(gamma != 0):
+                    candidates["bn_gamma_left_out"] = nm.along(ref / gamma, dirs)
             else:
                 candidates["bn_grads_not_summed"] = numeric / n
+                if name == "gamma":
+                    candidates["bn_dgamma_no_xhat"] = nm.along(dout.sum(axis=0), dirs)
             code = diagnose(analytic, numeric, n=n, candidates=candidates)
             if code == "batch_scale" and name != "x":
                 code = "bn_grads_not_summed"

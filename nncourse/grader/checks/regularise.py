@@ -90,7 +90,8 @@ class WeightDecay(Check):
                                   code)
                 code = diagnose(new - grad, added, candidates={
                     "overwrote_grad": added - grad, "decay_on_value": np.zeros_like(grad)})
-                code = {"sign": "decay_sign"}.get(code, code)
+                code = {"sign": "decay_sign", "double": "decay_doubled",
+                        "factor_two": "decay_halved"}.get(code, code)
                 if code == "decay_on_value":
                     code = None
                     text += "\n  (the gradient came back unchanged: nothing was added)"

@@ -196,7 +196,7 @@ BUGS = [
     bug("xavier initialises to zero", "init.xavier", IN,
         "std = np.sqrt(2.0 / (fan_in + fan_out))", "std = 0.0", "zero_init"),
     bug("he uses fan_out", "init.he", IN,
-        "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(2.0 / fan_out)", "wrong_std"),
+        "std = np.sqrt(2.0 / fan_in)", "std = np.sqrt(2.0 / fan_out)", "wrong_fan"),
     bug("one_hot off by one", "data.one_hot", D,
         "Y[np.arange(len(y)), y] = 1.0", "Y[np.arange(len(y)), y - 1] = 1.0"),
 ]
