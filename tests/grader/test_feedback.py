@@ -68,7 +68,8 @@ CASES = [
     (bug("rel_error over the norm of a only", "gradcheck.rel_error", G,
          "    scale = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)",
          "    scale = np.linalg.norm(a)"),
-     "failed", "one_norm_denominator", "rel_error(a, b) for b = a plus noise of size 1e-6 gave 1.26386e-06, "
+     "failed", "one_norm_denominator",
+     "rel_error(a, b) for b = a plus noise of size 1e-6 gave 1.26386e-06, "
      "expected 6.31929e-07\n         rel_error(a, b) = ||a - b|| / max(||a|| + ||b||, tiny)"),
     (bug("early stopping one step late", "train.early_stopping", T,
          "return self.bad_epochs >= self.patience", "return self.bad_epochs > self.patience"),
