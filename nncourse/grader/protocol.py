@@ -41,6 +41,8 @@ DTYPE = re.compile(r"[<>|=][biuf][1-8]\Z")  # numbers only: no objects, strings,
 # sent back as an integer array.
 EVENTS = {"model.forward": 1, "loss.forward": 2, "zero_grad": 3, "loss.backward": 4,
           "model.backward": 5, "step": 6}
+# In the log of a ``Sequential`` probe: the calls after it were made by ``model.backward``.
+LOG_MARK = -1
 
 
 class ProtocolError(RuntimeError):

@@ -201,3 +201,48 @@ def test_a_wrong_dropout_backward_is_caught_behind_a_forward_that_raises(tmp_pat
                            exercises=["dropout.backward"])
     row = report["exercises"][0]
     assert row["status"] == "failed" and "your forward raised" in row["message"], row
+
+
+LINEAR_BACKWARD = ("        self.W.grad += x.T @ dout\n        self.b.grad += dout.sum(axis=0)\n"
+                   "        return dout @ self.W.value.T")
+BN_BACKWARD = ('        x_hat, inv_std = cached(self, "_x_hat"), cached(self, "_inv_std")\n'
+               "        self.beta.grad += np.sum(dout, axis=0)\n"
+               "        self.gamma.grad += np.sum(dout * x_hat, axis=0)")
+
+
+@pytest.mark.parametrize("name, patches, exercise, status, code, phrase", [
+    # a wrong forward and a backward that overwrites: graded on the true cache, the
+    # second backward must still double the gradients
+    ("linear forward without the bias, backward overwrites",
+     [(L, "        out += self.b.value\n", ""),
+      (L, LINEAR_BACKWARD, LINEAR_BACKWARD.replace("+=", "="))],
+     "linear.backward", "failed", "overwrote_grad", "W.grad should be twice the first one"),
+    # an own cache (a stack) that the second backward finds empty: its own error
+    ("linear backward pops a stack its forward pushes, and overwrites",
+     [(L, "        self._x = x\n        out = x @ self.W.value",
+       "        self._x = x\n        self.__dict__.setdefault('_stack', []).append(x)\n"
+       "        out = x @ self.W.value"),
+      (L, LINEAR_BACKWARD, "        x = self._stack.pop()\n"
+       + LINEAR_BACKWARD.replace("+=", "="))],
+     "linear.backward", "error", None, "pop from empty list"),
+    ("batchnorm backward frees its cache and overwrites",
+     [("normalise.py", BN_BACKWARD,
+       BN_BACKWARD.replace("+=", "=").replace(
+           ")\n        self.beta", ")\n        self._x_hat = None\n        self.beta"))],
+     "batchnorm.backward", "error", "cache_cleared", "run on the true forward's cache"),
+    # a backward that calls forward again: the backward's order, not the forward's fault
+    ("sequential backward runs forward again",
+     [(L, "        for module in reversed(self.modules):\n            dout = module",
+       "        for module in self.modules:\n            module.forward(np.ones((3, 4)))\n"
+       "        for module in reversed(self.modules):\n            dout = module")],
+     "sequential.backward", "failed", None, "the calls were: forward of module 0"),
+])
+def test_the_true_cache_does_not_excuse_a_wrong_backward(name, patches, exercise, status,
+                                                         code, phrase, tmp_path):
+    report = grade_package(apply(Variant(name, exercise, tuple(patches)), tmp_path),
+                           exercises=[exercise], hidden=False, stored_only=True)
+    row = report["exercises"][0]
+    assert (row["status"], row["diagnosis"]) == (status, code), row["message"]
+    assert phrase in row["message"]
+    assert "does not compute or keep what the true one does" not in row["message"] or \
+        exercise != "sequential.backward"

@@ -69,10 +69,9 @@ HINTS = {
                     "takes, in every row, the columns of all the batch's targets; each row "
                     "needs the entry of its own target only (index rows and columns "
                     "together)",
-    "one_norm_denominator": "the error is divided by the norm of one array only: the "
-                            "denominator is the sum of both norms (so that the result "
-                            "stays between 0 and 1 and does not depend on the order of a "
-                            "and b)",
+    "one_norm_denominator": "the error is divided by the norm of one array only (or by "
+                            "the larger of the two): the denominator is the sum of both "
+                            "norms",
     "label_columns": "every row has a 1 in the column of every label in y: indexing with "
                      "[:, y] selects whole columns; each row needs a 1 in its own label's "
                      "column only",
@@ -94,8 +93,9 @@ HINTS = {
                        "gives the variance, and a normal draw is scaled by its square root",
     "wrong_fan": "the spread is computed from the other fan: fan_in is the number of inputs "
                  "of the layer (the first axis of a (D, M) weight), fan_out the second",
-    "std_numerator": "the standard deviation is 1/sqrt(2) of the documented one: the "
-                     "variance's numerator is 2 (check the formula in the docstring)",
+    "std_numerator": "the weights' variance is half the expected one (their standard "
+                     "deviation 1/sqrt(2) of it): a factor is missing from the variance; "
+                     "go back to the argument that gives it",
     "sigmoid_reflected": "the output is sigmoid(-x) = 1 - sigmoid(x): a sign of x is "
                          "flipped (exp(x) where exp(-x) belongs), or the two branches of a "
                          "stable np.where(x >= 0, ...) form are swapped",
@@ -153,13 +153,16 @@ HINTS = {
     "sgd_update": "the velocities are right after every step, so the bug is in the update "
                   "of the parameter built from them (its size, and its sign)",
     "update_sign": "the update goes uphill: a step must subtract lr * gradient",
-    "not_in_place": "the array is replaced by a new one (p.value = p.value - ...) instead "
-                    "of updated in place (p.value -= ...): other code keeps a reference to "
-                    "the same array (a module's weights, an optimizer's state), and a new "
-                    "array leaves it behind",
-    "eps_sign": "with eps larger than sqrt(v_hat), the denominator went negative or the "
-                "step went uphill: eps is added to the root, never subtracted, so that it "
-                "keeps the denominator positive",
+    "cache_cleared": "backward removes or resets what forward cached, so a second backward "
+                     "after the same forward finds nothing: read the cache in backward, "
+                     "leave it in place",
+    "not_in_place": "an array is replaced by a new one (a = a - ...) instead of updated in "
+                    "place (a -= ...): other code keeps a reference to the same array, and "
+                    "a new array leaves it behind",
+    "eps_sign": "with an eps larger than sqrt(v_hat), some entries did not step against "
+                "their gradient: eps belongs in the denominator, added to the root, where "
+                "it can only shrink each step; subtracted there, or added anywhere else, "
+                "it changes the step's direction",
     "stops_early": "the answer says stop before patience steps without improvement have "
                    "passed: check what counts as an improvement (min_delta) and when the "
                    "count of steps without one is reset",

@@ -29,6 +29,7 @@ from nncourse.grader.checks.truth import (
     on_true_forward,
     true_forward_result,
 )
+from nncourse.grader.protocol import LOG_MARK
 
 
 def linear_args(d, m, twice=False):
@@ -162,14 +163,19 @@ def gradients_on_true_forward(variant, true, reference, labels: dict, module: st
 
     ``labels`` maps result keys to what the student reads (``{"grad:W": "W.grad"}``);
     ``candidates`` optionally maps a key to the known bugs' results for ``diagnose``.
+    On the true cache as on the student's own: ``dout`` left as it was, and a second
+    backward doubles each parameter's gradient.
     """
-    for key, label in labels.items():
-        nm.check_shape(true[key], np.shape(reference[key]), label)
-        try:
+    try:
+        no_mutation(true, ["dout"], f"{module}.backward")
+        for key, label in labels.items():
+            nm.check_shape(true[key], np.shape(reference[key]), label)
             compare(true[key], reference[key], label, variant, rtol=1e-6, atol=1e-10, n=n,
                     candidates=(candidates or {}).get(key))
-        except Failure as failure:
-            raise explain(failure, module, true) from None
+        accumulates(true, [k[5:] for k in labels if k.startswith("grad:")
+                           and f"grad2:{k[5:]}" in true])
+    except Failure as failure:
+        raise explain(failure, module, true) from None
 
 
 def differences_text(label, mode, grad, numeric, dirs, call, shown, variant) -> str:
@@ -260,13 +266,13 @@ class SequentialCheck(Check):
             log = [int(v) for v in result["log"]]
             count = len(call.args["modules"])
             forward_log = [10 * k + 1 for k in range(count)]
-            forwards = [v for v in log if v % 10 == 1]
+            forwards, backwards = split_log(log)
             if forwards != forward_log:
                 raise Failure(f"forward should call the {count} modules once each, first to "
-                              f"last; the calls were: {calls_text(log)}",
+                              f"last; the calls were: {calls_text(forwards)}",
                               order_code(forwards, forward_log))
             if self.backward:
-                backward_order(log[count:], count)
+                backward_order(backwards, count)
             if want is None:
                 continue
             compare(result["y"], want[i]["y"], f"{what}: the output", variant, rtol=1e-9,
@@ -285,7 +291,7 @@ class SequentialCheck(Check):
         own = got[0]
         if not own.ok:  # in forward, or in backward on what that forward left (as above)
             return own.error_type != "ForwardFailed" and not (len(got) > 1 and got[1].ok)
-        forwards = [int(v) for v in own["log"] if v % 10 == 1]
+        forwards, _ = split_log([int(v) for v in own["log"]])
         return forwards == [10 * k + 1 for k in range(len(SPECS))] and \
             nm.close(own["y"], want[0]["y"], 1e-9, 1e-12)
 
@@ -297,10 +303,22 @@ class SequentialCheck(Check):
         """
         true = true_forward_result(result, "Sequential.backward")
         try:
-            backward_order([int(v) for v in true["log"]], len(SPECS))
+            backward_order(split_log([int(v) for v in true["log"]])[1], len(SPECS))
             backward_values(true, want, call, variant)
         except Failure as failure:
             raise explain(failure, "Sequential", true) from None
+
+
+def split_log(log: list[int]) -> tuple[list[int], list[int]]:
+    """The calls ``Sequential.forward`` made, and those ``backward`` made.
+
+    The probe marks the start of backward with ``LOG_MARK``; forwards that a backward
+    calls again count as backward's.
+    """
+    if LOG_MARK not in log:
+        return log, []
+    at = log.index(LOG_MARK)
+    return log[:at], log[at + 1:]
 
 
 def backward_order(log: list[int], count: int) -> None:

@@ -269,6 +269,16 @@ class LossBackward(Check):
         dpred = true["dpred"]
         nm.check_shape(dpred, pred.shape, f"{name}.backward()")
         if nm.close(dpred, ref, 1e-6, 1e-10):
+            try:  # on the true cache as on the student's own
+                if bool(true.arrays.get("mutated_in_backward:pred", False)):
+                    raise Failure(f"{name}.backward changed the input 'pred' in place",
+                                  "mutated_input")
+                if bool(true.arrays.get("repeat_differs", False)):
+                    raise Failure(f"{name}.backward() called twice returned two different "
+                                  "gradients: it changes what forward cached (an in-place "
+                                  "operation on a cached array?)", "mutated_cache")
+            except Failure as failure:
+                raise explain(failure, name, true) from None
             return
         candidates = self.candidates(ref, pred, target)
         if own.ok and "values" in own and nm.close(nm.along(own["dpred"], call.dirs),

@@ -25,10 +25,11 @@ def on_true_forward(call: Call, index: int, output: str, keep: tuple[str, ...]) 
     """The stand-in call of ``call`` (call ``index`` of its check), given the true cache.
 
     ``output`` is the key of the forward's result (``y``, ``value``); ``keep`` the
-    inputs it needs (no perturbed points: only the backward is graded from it).
+    inputs it needs (no perturbed points: only the backward is graded from it). A second
+    backward (``twice``) stays: gradients must accumulate on the true cache too.
     """
     args = {k: v for k, v in call.args.items()
-            if k not in ("elementwise_h", "twice", "report_cache", "grading_backward")}
+            if k not in ("elementwise_h", "report_cache", "grading_backward")}
     inputs = {k: v for k, v in call.inputs.items() if k in keep or k.startswith("param:")}
     return Call(call.probe, args, inputs, fill=(index, (output, CACHE)), label="true_forward")
 
@@ -42,7 +43,15 @@ def kept_names(result: Result) -> list[str]:
 
 
 def true_forward_result(result: Result, what: str) -> Result:
-    """The stand-in call's result, or the ``Failure`` of the exception it raised."""
+    """The stand-in call's result, or the ``Failure`` of the exception it raised.
+
+    The grader put the true cache in place before that call's backward, so a backward
+    that finds nothing cached there (``lost_cache``: on its second call, say) removed it
+    itself: ``cache_cleared``.
+    """
+    if lost_cache(result):
+        raise Failure(f"{what} (run on the true forward's cache) raised "
+                      f"{result.describe_error()}", "cache_cleared", status="error")
     return require(result, f"{what} (run on the true forward's cache)")
 
 
