@@ -62,6 +62,10 @@ HINTS = {
                   "not dout)",
     "unstable_softmax": "overflow at large logits: subtract the row maximum before exp "
                         "(log-sum-exp trick)",
+    "log_of_probabilities": "the loss takes the log of probabilities: at large logits the "
+                            "small ones round to 0, whose log is -inf (or, with an eps "
+                            "added, a loss capped at -log(eps)); take the log-probabilities "
+                            "from log_softmax of the logits instead",
     "log_of_softmax": "log_softmax takes the log of softmax's probabilities, and those "
                       "that round to 0 at large logits give -inf: work in log space (the "
                       "log-sum-exp of lesson 02), never taking the log of a probability",
@@ -156,6 +160,11 @@ HINTS = {
     "cache_cleared": "backward removes or resets what forward cached, so a second backward "
                      "after the same forward finds nothing: read the cache in backward, "
                      "leave it in place",
+    "shuffle_ignored": "the examples were shuffled although shuffle=False: let the shuffle "
+                       "flag decide, not whether an rng was given",
+    "mask_shared_rows": "every example loses the same features: the mask is drawn for one "
+                        "row and broadcast; draw one keep/drop decision per entry, of x's "
+                        "whole shape",
     "not_in_place": "an array is replaced by a new one (a = a - ...) instead of updated in "
                     "place (a -= ...): other code keeps a reference to the same array, and "
                     "a new array leaves it behind",

@@ -59,6 +59,10 @@ class LinearForward(Check):
         calls[0].inputs["dout_probe"] = np.ones((variant["n"], variant["m"]))
         calls[0].args = {**args, "report_cache": True}
         calls[0].want = ("y", CACHE)
+        # a float32 layer (Linear(..., dtype=np.float32)) on float32 x computes in float32
+        single = {**args, "init": {**args["init"], "dtype": "float32"}}
+        calls.append(Call("module", single, {k: v.astype(np.float32) for k, v in
+                                             linear_inputs(variant).items()}, want=("y",)))
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -66,11 +70,16 @@ class LinearForward(Check):
         for i, (call, result) in enumerate(zip(calls, got, strict=False)):
             result = require(result, "Linear.forward")
             no_mutation(result, ["x"], "Linear.forward")
+            if call.inputs["x"].dtype == np.float32 and result["y"].dtype != np.float32:
+                raise Failure("Linear.forward of a float32 layer turned a float32 x into "
+                              f"{result['y'].dtype}; keep the layer's dtype", "dtype_changed")
             n = call.inputs["x"].shape[0]
             nm.check_shape(result["y"], (n, variant["m"]), "Linear.forward(x)")
             if want is not None:
                 x, W = call.inputs["x"], call.inputs["param:W"]
-                compare(result["y"], want[i]["y"], "Linear.forward(x)", variant, rtol=1e-9,
+                single = call.inputs["x"].dtype == np.float32
+                compare(result["y"], want[i]["y"], "Linear.forward(x)", variant,
+                        rtol=1e-5 if single else 1e-9, atol=1e-6 if single else 1e-12,
                         inputs=[(k.replace("param:", ""), v) for k, v in call.inputs.items()],
                         candidates={"bias_missing": x @ W})
         kept_cache(got, "Linear.forward", want)

@@ -122,26 +122,37 @@ class LossForward(Check):
                 extreme = np.abs(pred).max() >= 1000
                 raise Failure(f"{name}.forward returned {value} for logits "
                               f"{'of +-1000' if extreme else 'of moderate size'}",
-                              self.unstable if extreme else None)
+                              self.extreme_code(result) if extreme else None)
             if want is not None:
                 logsm = want[expected_at].arrays.get("logsm") if call.fill else None
                 self.compare_value(variant, value, float(want[expected_at]["value"]), pred,
                                    target, wide_ok=wide_cases_pass(calls, got, want),
-                                   logsm=logsm)
+                                   logsm=logsm, extreme=self.extreme_code(result))
             bad = [k[6:] for k in result.arrays if k.startswith("cache:")
                    and not np.all(np.isfinite(result[k]))]
             if bad:
                 raise Failure(f"{name}.forward returns the right loss for logits of +-1000, "
                               f"but caches NaN or inf in self.{bad[0]}, which backward will "
                               "use", self.unstable)
-            no_overflow(result, f"{name}.forward", "for logits of +-1000", self.unstable)
+            no_overflow(result, f"{name}.forward", "for logits of +-1000",
+                        self.extreme_code(result))
         graded = [i for i, c in enumerate(calls) if c.label not in ("source", "error")]
         kept_cache([got[i] for i in graded], f"{name}.forward",
                    None if want is None else [want[i - 1 if calls[i].fill else i]
                                               for i in graded])
 
+    def extreme_code(self, result) -> str | None:
+        """The likely cause of a wrong loss at logits of +-1000."""
+        if self.unstable != "unstable_softmax":
+            return self.unstable
+        # the true softmax stands in: an overflow is the student's own exp, anything else
+        # the log of a probability that rounded to 0 (or an eps that caps the loss)
+        warned = np.asarray(result.arrays.get("warning", np.zeros(0, np.uint8)),
+                            dtype=np.uint8).tobytes().decode("utf-8", "replace")
+        return "unstable_softmax" if "overflow" in warned else "log_of_probabilities"
+
     def compare_value(self, variant, value, expected, pred, target, wide_ok=False,
-                      logsm=None):
+                      logsm=None, extreme=None):
         """``Failure`` naming the likely bug unless the loss ``value`` is ``expected``.
 
         ``wide_ok``: the cases of shape (N, M), M > 1, gave the right value; a wrong one
@@ -159,7 +170,7 @@ class LossForward(Check):
         code = diagnose(np.array([value]), np.array([expected]), n=self.n_of(pred),
                         candidates=candidates)
         if np.abs(pred).max() >= 1000:  # extreme logits: the stable formula
-            code = code or self.unstable
+            code = code or extreme or self.unstable
         if code is None and wide_ok and np.shape(pred)[1:] == (1,):
             code = "squeezed_broadcast"
         text = f"{name}.forward gave {nm.fmt(float(value))}, expected {nm.fmt(expected)}"
@@ -220,18 +231,12 @@ class LossBackward(Check):
             result = require(result, f"{name}.backward")
             pred, target = call.inputs["pred"], call.inputs["target"]
             if "mutated_in_backward:pred" in result:  # pred changed by forward: its own check
-                if bool(result["mutated_in_backward:pred"]):
-                    raise Failure(f"{name}.backward changed the input 'pred' in place",
-                                  "mutated_input")
                 no_mutation(result, ["target"], f"{name}.forward/backward")
             else:
                 no_mutation(result, ["pred", "target"], f"{name}.forward/backward")
             dpred = result["dpred"]
             nm.check_shape(dpred, pred.shape, f"{name}.backward()")
-            if "repeat_differs" in result and bool(result["repeat_differs"]):
-                raise Failure(f"{name}.backward() called twice returned two different "
-                              "gradients: it changes what forward cached (an in-place "
-                              "operation on a cached array?)", "mutated_cache")
+            backward_rules(result, name)
             if not np.all(np.isfinite(dpred)):
                 raise Failure(f"{name}.backward gives NaN or inf for logits of +-1000",
                               self.unstable)
@@ -270,13 +275,7 @@ class LossBackward(Check):
         nm.check_shape(dpred, pred.shape, f"{name}.backward()")
         if nm.close(dpred, ref, 1e-6, 1e-10):
             try:  # on the true cache as on the student's own
-                if bool(true.arrays.get("mutated_in_backward:pred", False)):
-                    raise Failure(f"{name}.backward changed the input 'pred' in place",
-                                  "mutated_input")
-                if bool(true.arrays.get("repeat_differs", False)):
-                    raise Failure(f"{name}.backward() called twice returned two different "
-                                  "gradients: it changes what forward cached (an in-place "
-                                  "operation on a cached array?)", "mutated_cache")
+                backward_rules(true, name)
             except Failure as failure:
                 raise explain(failure, name, true) from None
             return
@@ -290,6 +289,16 @@ class LossBackward(Check):
                     atol=1e-10, n=self.n_of(pred), candidates=candidates)
         except Failure as failure:
             raise explain(failure, name, true) from None
+
+
+def backward_rules(result, name: str) -> None:
+    """``Failure`` if backward changed ``pred`` in place, or gives another dpred again."""
+    if bool(result.arrays.get("mutated_in_backward:pred", False)):
+        raise Failure(f"{name}.backward changed the input 'pred' in place", "mutated_input")
+    if bool(result.arrays.get("repeat_differs", False)):
+        raise Failure(f"{name}.backward() called twice returned two different gradients: it "
+                      "changes what forward cached (an in-place operation on a cached "
+                      "array?)", "mutated_cache")
 
 
 class Softmax(Check):

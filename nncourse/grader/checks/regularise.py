@@ -120,12 +120,25 @@ def kept_mask(result, dout, p: float, shown: str) -> None:
         raise Failure(f"{shown}: in eval mode, backward after this forward did not return "
                       "dout, and did once self._mask was None: an eval-mode forward keeps no "
                       "mask (None), so backward is the identity", "not_cached")
-    if own_wrong and any(
-            nm.close(result[k], right, 1e-9, 1e-12) for k in ("probe_dx_true", "probe_dx_true01")):
+    if own_wrong and any(nm.close(result[k], right, 1e-9, 1e-12)
+                         for k in true_keys(result, "probe_") if k in result):
         raise Failure(f"{shown}: backward after this forward gave another dx than dout times "
                       "the forward's mask, and the right one once the mask was put in "
                       "self._mask: forward does not keep the mask it drew where backward "
                       "reads it", "not_cached")
+
+
+def true_keys(result, prefix: str = "", trust_form: bool = True) -> tuple[str, ...]:
+    """The results of backward on the true mask in the form the student's forward chose.
+
+    Scaled (``dx_true``) or 0/1 (``dx_true01``, see ``standins.mask_form``): a backward
+    must read the mask as its own (right) forward keeps it. Either counts when the form
+    is not known (a mask under another name, or none kept) or not to be trusted (a wrong
+    forward: it pays for itself).
+    """
+    form = int(result.arrays.get(f"{prefix}mask_form", -1)) if trust_form else -1
+    keys = {1: ("dx_true",), 0: ("dx_true01",)}.get(form, ("dx_true", "dx_true01"))
+    return tuple(prefix + k for k in keys)
 
 
 def ratio(result, x: np.ndarray, key: str) -> np.ndarray:
@@ -236,6 +249,9 @@ class DropoutCheck(Check):
         if kept.size == 0 or not np.allclose(kept, kept[0], rtol=1e-9):
             raise Failure(f"{shown}: the kept entries are not all multiplied by the same factor "
                           "(each kept entry is x times one constant)")
+        if dropped.ndim == 2 and len(dropped) > 1 and np.all(dropped == dropped[:1]):
+            raise Failure(f"{shown} in training mode dropped the same entries in all "
+                          f"{len(dropped)} rows", "mask_shared_rows")
         scale, want = float(kept[0]), 1.0 / (1.0 - p)  # the mean of y / x must be 1
         mean = share * 0.0 + (1 - share) * scale
         if not np.isclose(scale, want, rtol=1e-9):
@@ -279,11 +295,13 @@ class DropoutCheck(Check):
         factor = ratio(result, x, "y")
         kept = ~np.isclose(factor, 0.0, atol=1e-12)
         own, right = dout * factor, dout * kept / (1.0 - p)
-        # graded on the true mask of the forward's drop pattern, in either of its forms
-        # (standins.true_dropout_mask): right for one of them passes
-        truth = next((np.asarray(result[k], dtype=np.float64) for k in ("dx_true", "dx_true01")
-                      if k in result and nm.close(result[k], right, 1e-9, 1e-12)),
-                     np.asarray(result.arrays.get("dx_true", dx), dtype=np.float64))
+        # graded on the true mask of the forward's drop pattern, in the form the forward
+        # chose (either, if unknown; standins.true_dropout_mask): right for one passes
+        keys = [k for k in true_keys(result, trust_form=nm.close(factor, kept / (1.0 - p),
+                                                                    1e-9, 1e-12)) if k in result]
+        truth = next((np.asarray(result[k], dtype=np.float64) for k in keys
+                      if nm.close(result[k], right, 1e-9, 1e-12)),
+                     np.asarray(result[keys[0]] if keys else dx, dtype=np.float64))
         if not nm.close(truth, right, 1e-9, 1e-12):
             dx_kept = ~np.isclose(truth, 0.0, atol=1e-12)
             code = "fresh_mask" if np.any(dx_kept != kept) else diagnose(

@@ -40,7 +40,8 @@ class Minibatches(Check):
         """The calls of one variant (see ``Check.plan``)."""
         n, b, seed = variant["n"], variant["b"], variant["seed"]
         X, y = indexed_rows(n)
-        cases = [(b, True, seed), (n // 2, True, seed), (b, False, None), (n + 3, True, seed)]
+        cases = [(b, True, seed), (n // 2, True, seed), (b, False, None), (n + 3, True, seed),
+                 (b, False, seed)]  # an rng given, and still no shuffling
         return [Call("minibatches", {"batch_size": bs, "shuffle": sh, "seed": sd},
                      {"X": X, "y": y}) for bs, sh, sd in cases]
 
@@ -77,8 +78,10 @@ class Minibatches(Check):
                 raise Failure(f"{what}: the rows of X and y are not kept together (y[i] must "
                               "stay with X[i])")
             if not shuffle and not np.array_equal(ids, np.arange(n)):
+                given = call.args["seed"] is not None
                 raise Failure(f"{what}: without shuffling the examples must come in their "
-                              "stored order")
+                              "stored order" + (" (an rng was passed too)" if given else ""),
+                              "shuffle_ignored" if given else None)
             if shuffle:
                 if not np.array_equal(result["again"], ids):
                     raise Failure(f"{what}: the same seed gave a different order; draw the "

@@ -60,7 +60,7 @@ def dropout(args, a):
             own_error = error
         try:  # on the true mask (graded on its own mask alone if that makes it raise)
             truth = standins.dropout_backwards(lambda: fresh(seed, 1)[0], x0, p, a["dout"])
-            result.update({k: truth[k] for k in ("dx_true", "dx_true01")})
+            result.update({k: truth[k] for k in ("dx_true", "dx_true01", "mask_form")})
         except Exception:  # noqa: BLE001
             if own_error is not None:  # raises on both: backward's own error, with its line
                 raise own_error from None

@@ -234,19 +234,37 @@ def true_dropout_mask(module, y: np.ndarray, p: float, scaled: bool) -> None:
         module._mask = kept if boolean else kept.astype(np.asarray(y).dtype)
 
 
+def mask_form(module, y: np.ndarray, p: float) -> int:
+    """The form of the mask the student's forward kept in ``_mask``.
+
+    1 scaled, 0 the kept entries alone (0/1), -1 neither (another attribute, another
+    shape, other values).
+    """
+    own, kept = getattr(module, "_mask", None), np.asarray(y) != 0
+    if not isinstance(own, np.ndarray) or own.shape != kept.shape or not kept.any():
+        return -1
+    values = np.asarray(own, dtype=np.float64)[kept]
+    if np.allclose(values, 1.0 / (1.0 - p)) and p > 0:
+        return 1
+    return 0 if np.allclose(values, 1.0) else -1
+
+
 def dropout_backwards(make, x: np.ndarray, p: float, dout: np.ndarray) -> dict:
     """Backward after a fresh module's forward: on its own mask, and on the true one.
 
     ``dx`` (own mask; ``dx_raised`` instead when that backward raises), ``dx_true`` and
-    ``dx_true01`` (``true_dropout_mask``, scaled and 0/1), and ``y`` of the forward.
-    Raises what the student's code raises otherwise.
+    ``dx_true01`` (``true_dropout_mask``, scaled and 0/1), ``mask_form`` (``mask_form``:
+    the form the student's forward chose, which its backward must then read), and ``y``
+    of the forward. Raises what the student's code raises otherwise.
     """
     out = {}
     for key, scaled in (("dx", None), ("dx_true", True), ("dx_true01", False)):
         module = make()
         y = np.asarray(module.forward(x.copy()))
         out["y"] = y.astype(np.float64)
-        if scaled is not None:
+        if scaled is None:
+            out["mask_form"] = np.array(mask_form(module, y, p))
+        else:
             true_dropout_mask(module, y, p, scaled)
         try:
             out[key] = np.asarray(module.backward(dout.copy()), dtype=np.float64)
