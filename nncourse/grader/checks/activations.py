@@ -182,7 +182,7 @@ class ActivationBackward(Check):
         dout = rng.standard_normal(shape)
         dirs = nm.directions(rng, shape)
         args = {"module": self.module, "init": self.init, "elementwise_h": nm.H,
-                "report_cache": True, "grading_backward": True}
+                "report_cache": True, "grading_backward": True, "twice": True}
         inputs = {"x": x, "dout": dout, "xs": nm.perturbed(x, dirs)}
         call = Call("module", args, inputs, want=("y", "dx", "ys_elem", "ys_out", CACHE))
         call.dirs = dirs
@@ -207,6 +207,7 @@ class ActivationBackward(Check):
         # right after forward), not a reason to fail its backward as well
         no_mutation(result, ["dout"], f"{name}.backward")
         nm.check_shape(result["dx"], x.shape, f"{name}.backward(dout)")
+        same_again(result, f"{name}.backward")
         numeric = nm.directional(result["ys"], nm.H, dout)
         analytic = nm.along(result["dx"], call.dirs)
         if want is None:  # no reference here: the student's own forward is all there is
@@ -231,6 +232,10 @@ class ActivationBackward(Check):
         no_mutation(true, ["dout"], f"{name}.backward")
         nm.check_shape(true["dx"], x.shape, f"{name}.backward(dout)")
         if nm.close(true["dx"], want[0]["dx"], 1e-6, 1e-10):
+            try:
+                same_again(true, f"{name}.backward")
+            except Failure as failure:
+                raise explain(failure, name, true) from None
             return
         candidates = self.candidates(want, x, dout)
         if got[0].ok and "ys_elem" in got[0]:
@@ -260,6 +265,14 @@ class ActivationBackward(Check):
             candidates["slope_ignored"] = np.where(x > 0, dout, 0.0)
             candidates["slope_ignored_default"] = np.where(x > 0, dout, 0.01 * dout)
         return candidates
+
+
+def same_again(result, what: str) -> None:
+    """``Failure`` if a second backward with the same dout gave another dx."""
+    if bool(result.arrays.get("repeat_differs", False)):
+        raise Failure(f"{what} called twice with the same dout returned two different dx: it "
+                      "changes what forward cached (an in-place operation on a cached "
+                      "array?)", "mutated_cache")
 
 
 def local_slope(source) -> np.ndarray:

@@ -227,6 +227,10 @@ class DropoutCheck(Check):
             factor = f" every entry was multiplied by {nm.fmt(r.flat[0])}" if constant else ""
             raise Failure(f"{shown} in eval mode should return x unchanged (the identity);"
                           f"{factor or ' it changed some entries'}", code)
+        if bool(result.arrays.get("stale_mask", False)):
+            raise Failure(f"{shown}: an eval-mode forward after a training one left the "
+                          "training mask in self._mask, so the next backward would apply it; "
+                          "an eval-mode forward keeps no mask (None)", "not_cached")
         first = float(np.random.default_rng(seed).random())
         if float(result["after_eval"]) != first:
             raise Failure(f"{shown} in eval mode drew random numbers from its rng; evaluation "

@@ -79,8 +79,9 @@ def module(args, a):
         result["mutated:dout"] = np.array(changed(a["dout"], dout))
         for name in args.get("params", []):
             result[f"grad:{name}"] = as_numbers(getattr(m, name).grad, f"{name}.grad").copy()
-        if args.get("twice"):
-            m.backward(a["dout"].copy())
+        if args.get("twice"):  # the same again: gradients add up, dx stays what it was
+            again = as_numbers(m.backward(a["dout"].copy()), "backward")
+            result["repeat_differs"] = np.array(changed(result["dx"], again))
             for name in args.get("params", []):
                 result[f"grad2:{name}"] = as_numbers(getattr(m, name).grad, f"{name}.grad").copy()
     if "xs" in a:

@@ -84,4 +84,7 @@ def dropout(args, a):
     result["after_eval"] = after_eval
     m.train()
     result["y_train"] = as_numbers(m.forward(x0.copy()), "forward after train()")
+    m.eval()  # an eval forward after a training one: it must not keep the old mask
+    m.forward(x0.copy())
+    result["stale_mask"] = np.array(getattr(m, "_mask", None) is not None)
     return result
