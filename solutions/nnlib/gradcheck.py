@@ -28,7 +28,8 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, h: floa
     module's backward should return for the upstream gradient ``dout``.
 
     ``x`` is changed in place, one entry at a time, and each entry is put back to its
-    exact old value, so ``x`` is unchanged afterwards.
+    old value, so ``x`` is unchanged afterwards (to rounding; writing back the saved old
+    value makes it exact).
 
     Args:
         f: function of ``x``; it must read the values of ``x`` each time it is called.

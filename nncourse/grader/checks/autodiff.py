@@ -25,8 +25,10 @@ its shares are compared with central differences of the true operation, contract
 a random ``dout``. ``add`` covers broadcasting (``(N, M) + (M,)``, ``(N, 1) + (1, M)``,
 ``(M,) + (N, M)``, ``(N, M) + ()``), which is where ``unbroadcast`` is graded. ``mul`` is
 checked on operands of equal shapes with a stand-in ``unbroadcast`` that accepts only
-equal shapes, so a wrong ``unbroadcast`` costs ``add``'s points only; ``matmul`` and
-``sum`` call no other exercise.
+equal shapes, so a wrong ``unbroadcast`` costs ``add``'s points only, and once on
+broadcast operands with a stand-in that returns zeros of the shape asked for, where only
+the shares' shapes are graded (each share must go through ``unbroadcast``); ``matmul``
+and ``sum`` call no other exercise.
 """
 
 from __future__ import annotations
@@ -296,6 +298,12 @@ class Rule(Check):
             out = self.TRUE[self.op](*inputs.values())
             inputs["dout"] = rng.standard_normal(np.shape(out))
             calls.append(Call("autodiff_rule", {"op": self.op}, inputs))
+        if self.op == "mul":  # broadcast operands: does the rule unbroadcast each share?
+            n, m = variant["n"], variant["m"]
+            inputs = {"a": rng.uniform(-2, 2, (n, m)), "b": rng.uniform(-2, 2, m),
+                      "dout": rng.standard_normal((n, m))}
+            calls.append(Call("autodiff_rule", {"op": "mul", "shapes_only": True}, inputs,
+                              label="shapes_only"))
         return calls
 
     def judge(self, variant, calls, got, want):
@@ -325,6 +333,11 @@ class Rule(Check):
                     return float(np.sum(dout * self.TRUE[self.op](*args)))
                 w, g = central(f, x), np.asarray(result[f"d{i}"], dtype=np.float64)
                 what = f"{shown}: the gradient of {'ab'[i]}"
+                if call.label == "shapes_only" and g.shape != w.shape:
+                    raise Failure(f"{what} has shape {g.shape}, expected {w.shape} (the shape "
+                                  f"of {'ab'[i]})", "no_unbroadcast")
+                if call.label == "shapes_only":
+                    continue
                 if g.shape != w.shape:
                     code = {"add": "no_unbroadcast", "sum": "sum_not_spread",
                             "matmul": "matmul_transpose"}.get(self.op, "wrong_shape")

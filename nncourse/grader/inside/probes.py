@@ -279,14 +279,15 @@ def train_epoch(args, a):
     """One student ``train_epoch`` with a recording model, loss and optimizer."""
     train = importlib.import_module("nnlib.train")
     toys = standins.make_standins(layers_module())
+    rng = np.random.default_rng(args["seed"])
     train.minibatches = standins.fixed_order_batches(a["order"], list(args["sizes"]),
-                                                     args["batch_size"])
+                                                     args["batch_size"], rng)
     log, seen, values, grads = [], [], [], []
     model = toys["RecordingModel"](a["X"].shape[1], log, seen)
     loss_fn = toys["QuadraticLoss"](log, values)
     opt = toys["RecordingOptimizer"](model.parameters(), log, grads)
     result = train.train_epoch(model, loss_fn, opt, a["X"].copy(), a["y"].copy(),
-                               args["batch_size"], rng=np.random.default_rng(args["seed"]))
+                               args["batch_size"], rng=rng)
     return {"result": as_numbers(result, "train_epoch"), "log": np.array(log, dtype=np.int64),
             "seen": np.concatenate(seen) if seen else np.zeros(0),
             "batch_sizes": np.array([len(s) for s in seen], dtype=np.int64),

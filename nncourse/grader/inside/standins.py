@@ -137,18 +137,23 @@ def make_standins(layers):
             "RecordingOptimizer": RecordingOptimizer}
 
 
-def fixed_order_batches(order, sizes, batch_size_given=None):
+def fixed_order_batches(order, sizes, batch_size_given=None, rng_given=None):
     """A stand-in for ``minibatches`` that yields the rows of ``order`` in given sizes.
 
     It never shuffles, so it is no solution of ``train.minibatches``; it lets
     ``train_epoch`` be checked alone. Like the real one, it refuses to shuffle without a
-    generator, so a ``train_epoch`` that forgets to pass its ``rng`` on is caught; and it
+    generator, so a ``train_epoch`` that forgets to pass its ``rng`` on is caught, and
+    another generator than ``rng_given`` (a new one gives every epoch the same order); it
     refuses another batch size than ``batch_size_given``, the one ``train_epoch`` got.
     """
     def batches(X, y, batch_size, *, rng=None, shuffle=True):
         if shuffle and not isinstance(rng, np.random.Generator):
             raise ValueError("minibatches(..., shuffle=True) needs rng=, a np.random.Generator, "
                              f"got {rng!r}: pass train_epoch's rng on to minibatches")
+        if shuffle and rng_given is not None and rng is not rng_given:
+            raise ValueError("minibatches(..., shuffle=True) needs rng=, the generator "
+                             "train_epoch was given, got another one: pass train_epoch's rng "
+                             "on to minibatches (a new generator repeats the same order)")
         if batch_size_given is not None and batch_size != batch_size_given:
             raise RuntimeError(f"the grader's stand-in for minibatches got batch_size="
                                f"{batch_size!r}, but train_epoch was given batch_size="
