@@ -144,7 +144,8 @@ class ActivationForward(Check):
             nm.check_shape(y, x.shape, f"{name}.forward(x)")
             if x.dtype.kind == "f" and y.dtype != x.dtype:
                 raise Failure(f"{name}.forward turned a {x.dtype} input into {y.dtype}; "
-                              f"expected {x.dtype} (keep the input's dtype)")
+                              f"expected {x.dtype} (keep the input's dtype)",
+                              "dtype_changed" if y.dtype.itemsize > x.dtype.itemsize else None)
             if self.extreme and i == 1 and not np.all(np.isfinite(y)):
                 raise Failure(f"{name}.forward gives NaN or inf for x = "
                               f"{np.array2string(x)}: got {np.array2string(y)}",
