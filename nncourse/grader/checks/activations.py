@@ -65,6 +65,13 @@ def kept_cache(got, what: str, want=None) -> None:
                               "read them)", "wrong_cache")
 
 
+def warning_text(result) -> str:
+    """What numpy warned in a watched call (``inside/calling.watched``), or ``""``."""
+    if "warning" not in result:
+        return ""
+    return np.asarray(result["warning"], dtype=np.uint8).tobytes().decode("utf-8", "replace")
+
+
 def no_overflow(result, what: str, where: str, code: str | None) -> None:
     """``Failure`` if numpy warned (overflow, invalid value, division by 0) inside ``what``.
 
@@ -72,7 +79,7 @@ def no_overflow(result, what: str, where: str, code: str | None) -> None:
     """
     if "warning" not in result:
         return
-    text = np.asarray(result["warning"], dtype=np.uint8).tobytes().decode("utf-8", "replace")
+    text = warning_text(result)
     raise Failure(f"{what} made numpy warn '{text}' {where}: the result may look right, but "
                   "only by way of that overflow (or invalid value), which the stable form "
                   "never meets", code)
@@ -271,9 +278,9 @@ class ActivationBackward(Check):
 def same_again(result, what: str) -> None:
     """``Failure`` if a second backward with the same dout gave another dx."""
     if bool(result.arrays.get("repeat_differs", False)):
-        raise Failure(f"{what} called twice with the same dout returned two different dx: it "
-                      "changes what forward cached (an in-place operation on a cached "
-                      "array?)", "mutated_cache")
+        raise Failure(f"{what} called twice with the same dout returned two different "
+                      "gradients: it changes what forward cached (an in-place operation on "
+                      "a cached array?)", "mutated_cache")
 
 
 def local_slope(source) -> np.ndarray:

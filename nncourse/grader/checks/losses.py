@@ -14,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 
 from nncourse.grader.checks import numeric as nm
-from nncourse.grader.checks.activations import compare, kept_cache, no_mutation, no_overflow
+from nncourse.grader.checks.activations import (
+    compare,
+    kept_cache,
+    no_mutation,
+    no_overflow,
+    same_again,
+    warning_text,
+)
 from nncourse.grader.checks.base import Call, Check, Failure, require
 from nncourse.grader.checks.diagnose import diagnose
 from nncourse.grader.checks.signatures import normalising_code, signature_code, target_code
@@ -142,14 +149,11 @@ class LossForward(Check):
                                               for i in graded])
 
     def extreme_code(self, result) -> str | None:
-        """The likely cause of a wrong loss at logits of +-1000."""
+        """A wrong loss at +-1000: with the true softmax, an overflow is the student's exp."""
         if self.unstable != "unstable_softmax":
             return self.unstable
-        # the true softmax stands in: an overflow is the student's own exp, anything else
-        # the log of a probability that rounded to 0 (or an eps that caps the loss)
-        warned = np.asarray(result.arrays.get("warning", np.zeros(0, np.uint8)),
-                            dtype=np.uint8).tobytes().decode("utf-8", "replace")
-        return "unstable_softmax" if "overflow" in warned else "log_of_probabilities"
+        overflow = "overflow" in warning_text(result)
+        return "unstable_softmax" if overflow else "log_of_probabilities"
 
     def compare_value(self, variant, value, expected, pred, target, wide_ok=False,
                       logsm=None, extreme=None):
@@ -295,10 +299,7 @@ def backward_rules(result, name: str) -> None:
     """``Failure`` if backward changed ``pred`` in place, or gives another dpred again."""
     if bool(result.arrays.get("mutated_in_backward:pred", False)):
         raise Failure(f"{name}.backward changed the input 'pred' in place", "mutated_input")
-    if bool(result.arrays.get("repeat_differs", False)):
-        raise Failure(f"{name}.backward() called twice returned two different gradients: it "
-                      "changes what forward cached (an in-place operation on a cached "
-                      "array?)", "mutated_cache")
+    same_again(result, f"{name}.backward()")
 
 
 class Softmax(Check):
